@@ -1,0 +1,148 @@
+"""Portfolio: follow the startups d'État, their governance and their funding."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import DEFAULT_SECRET_KEY, Config, config_from_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The DSFR works under this policy: its scripts and styles are files served by us.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: str | type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application. It never runs migrations nor starts the scheduler."""
+    config_class = _resolve_config(config)
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTFOLIO_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+    _refuse_unsafe_production(app)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'portfolio.sqlite3'}"
+
+    import portfolio.models  # noqa: F401  (the whole schema, for Alembic and the ORM)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_commands(app)
+    return app
+
+
+def _resolve_config(config) -> type[Config]:
+    from config import CONFIGS
+
+    if config is None:
+        return config_from_environment()
+    if isinstance(config, str):
+        return CONFIGS[config]
+    return config
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "Refusing to start in production without a real SECRET_KEY "
+            "(set the SECRET_KEY environment variable to at least 32 random characters)."
+        )
+
+
+def _init_extensions(app: Flask) -> None:
+    from portfolio.audit import tracking
+    from portfolio.extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        referrer_policy="strict-origin-when-cross-origin",
+        frame_options="DENY",
+    )
+    tracking.install()
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from portfolio.accounts.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import abort, flash, redirect, request, url_for
+
+        if request.path.startswith("/api/"):
+            abort(401)
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portfolio.accounts.access import refuse_undeclared_endpoints
+    from portfolio.accounts.views import bp as accounts_bp
+    from portfolio.audit.views import bp as audit_bp
+    from portfolio.core import errors
+    from portfolio.core.views import bp as core_bp
+
+    app.before_request(refuse_undeclared_endpoints)
+    for blueprint in (core_bp, accounts_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from portfolio.accounts.models import ROLE_LABELS
+    from portfolio.accounts.permissions import can
+    from portfolio.timeutil import format_date, format_datetime
+
+    app.jinja_env.filters["datetime_fr"] = format_datetime
+    app.jinja_env.filters["date_fr"] = format_date
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS
+
+    @app.context_processor
+    def permission_helpers():
+        return {"can": lambda action, obj=None: can(current_user, action, obj)}
+
+
+def _register_commands(app: Flask) -> None:
+    from portfolio.accounts.cli import users_cli
+    from portfolio.demo.cli import demo_cli
+    from portfolio.scheduler.cli import scheduler_cli
+
+    for group in (users_cli, demo_cli, scheduler_cli):
+        app.cli.add_command(group)

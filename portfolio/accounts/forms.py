@@ -1,0 +1,56 @@
+"""Forms of accounts; their error messages are French."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from portfolio.accounts.models import ROLE_LABELS
+from portfolio.accounts.operations import MIN_PASSWORD_LENGTH
+
+REQUIRED = "Ce champ est obligatoire."
+EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Adresse électronique",
+        validators=[DataRequired(REQUIRED), Email(EMAIL)],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Mot de passe", validators=[DataRequired(REQUIRED)], render_kw={"autocomplete": "current-password"}
+    )
+
+
+class RoleFields:
+    role = SelectField("Rôle", choices=[("", "— Choisir un rôle —"), *ROLE_LABELS.items()])
+    scope = StringField(
+        "Périmètre (identifiant de l’incubateur pour un·e coach, de la startup pour un·e intrapreneur·e)",
+        validators=[Optional(), Length(max=120)],
+    )
+
+
+class UserCreateForm(RoleFields, FlaskForm):
+    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED), Email(EMAIL)])
+    name = StringField("Nom complet", validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = PasswordField(
+        "Mot de passe initial",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.",
+            ),
+        ],
+    )
+
+
+class RoleGrantForm(RoleFields, FlaskForm):
+    role = SelectField(
+        "Rôle",
+        choices=[("", "— Choisir un rôle —"), *ROLE_LABELS.items()],
+        validators=[DataRequired("Choisissez un rôle.")],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A confirmation: nothing but the CSRF token."""

@@ -1,0 +1,21 @@
+"""The audit log's filter form (GET, so no CSRF token)."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
+
+DATE_MESSAGE = "Saisissez une date valide (jj/mm/aaaa)."
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    object_type = SelectField("Type d’objet", choices=[], validators=[Optional()], validate_choice=False)
+    object_id = StringField("Identifiant de l’objet", validators=[Optional()])
+    actor = SelectField("Personne", choices=[], validators=[Optional()])
+    since = DateField("Du", validators=[Optional()], format="%Y-%m-%d")
+    until = DateField("Au", validators=[Optional()], format="%Y-%m-%d")
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("La date de fin doit suivre la date de début.")

@@ -1,0 +1,167 @@
+"""Turns every flushed change of an audited model into an audit event, whoever wrote it.
+
+Writes go through the ORM; an `after_flush` listener sees each new, changed and deleted
+audited object and inserts its event in the same transaction, so a write without its
+event cannot be committed. The actor is the logged-in user during a request, or whoever
+`acting_as` names (CLI commands, imports, the scheduler).
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Iterator
+
+from flask import g, has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, attributes
+
+from portfolio.timeutil import utcnow
+
+MASKED = "(masqué)"
+
+
+class Audited:
+    """Mixin: changes to this model's columns are recorded as audit events."""
+
+    #: Columns whose values never appear in the trail (only the fact they changed).
+    __audit_masked__: frozenset[str] = frozenset()
+
+    @classmethod
+    def audit_type(cls) -> str:
+        return cls.__tablename__.removesuffix("s")
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+
+
+_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("audit_actor", default=None)
+_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_reason", default=None)
+_action: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_action", default=None)
+SYSTEM = Actor(None, "système")
+
+
+@contextlib.contextmanager
+def acting_as(user=None, label: str | None = None) -> Iterator[None]:
+    """Attribute the writes of this block to `user` (or to a labelled system actor)."""
+    actor = Actor(user.id, user.name) if user is not None else Actor(None, label or SYSTEM.label)
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+@contextlib.contextmanager
+def described(action: str | None = None, reason: str | None = None) -> Iterator[None]:
+    """Name the updates of this block with a domain verb ("deactivate") and the reason given."""
+    action_token, reason_token = _action.set(action), _reason.set(reason or None)
+    try:
+        yield
+    finally:
+        _action.reset(action_token)
+        _reason.reset(reason_token)
+
+
+def current_actor() -> Actor:
+    explicit = _actor.get()
+    if explicit is not None:
+        return explicit
+    if has_request_context():
+        # Only a user Flask-Login already loaded: querying here would run inside the flush.
+        user = g.get("_login_user")
+        if user is not None and getattr(user, "is_authenticated", False):
+            return Actor(user.id, user.name)
+    return SYSTEM
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    return value
+
+
+def _shown(obj: Audited, key: str, value: Any) -> Any:
+    return MASKED if key in obj.__audit_masked__ and value is not None else jsonable(value)
+
+
+def _all_values(obj: Audited) -> dict[str, Any]:
+    mapper = inspect(obj).mapper
+    return {column.key: _shown(obj, column.key, getattr(obj, column.key)) for column in mapper.column_attrs}
+
+
+def _changes(obj: Audited) -> tuple[dict[str, Any], dict[str, Any]]:
+    before, after = {}, {}
+    state = inspect(obj)
+    for column in state.mapper.column_attrs:
+        history = attributes.get_history(obj, column.key)
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        before[column.key] = _shown(obj, column.key, old)
+        after[column.key] = _shown(obj, column.key, new)
+    return before, after
+
+
+def object_key(obj: Audited) -> tuple[str, str]:
+    """(type, id) under which an object's events are filed."""
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
+    return obj.audit_type(), "-".join(str(part) for part in identity)
+
+
+def _event_row(obj: Audited, action: str, before, after, actor: Actor, at: datetime) -> dict:
+    object_type, object_id = object_key(obj)
+    return {
+        "at": at,
+        "actor_id": actor.user_id,
+        "actor_label": actor.label[:200],
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_label": str(obj)[:300],
+        "action": action,
+        "before": before,
+        "after": after,
+        "reason": _reason.get(),
+    }
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    from portfolio.audit.models import AuditEvent
+
+    actor, at, rows = current_actor(), utcnow(), []
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            rows.append(_event_row(obj, "create", None, _all_values(obj), actor, at))
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                rows.append(_event_row(obj, _action.get() or "update", before, after, actor, at))
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            rows.append(_event_row(obj, "delete", _all_values(obj), None, actor, at))
+    if rows:
+        session.connection().execute(AuditEvent.__table__.insert(), rows)
+
+
+def install() -> None:
+    """Listen to every ORM session (called by the app factory; listening twice is a no-op)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)

@@ -1,0 +1,32 @@
+"""The admin's audit log, filtered by object, person and date."""
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import select
+
+from portfolio.accounts.access import requires
+from portfolio.accounts.models import User
+from portfolio.audit import queries
+from portfolio.audit.forms import AuditFilterForm
+from portfolio.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+
+@bp.route("")
+@requires("audit.view")
+def log():
+    form = AuditFilterForm(request.args)
+    form.object_type.choices = [("", "Tous")] + [(kind, kind) for kind in queries.object_types()]
+    form.actor.choices = [("", "Tout le monde")] + [
+        (str(user.id), user.name) for user in db.session.scalars(select(User).order_by(User.name))
+    ]
+    if request.args and not form.validate():
+        return render_template("audit/log.html", form=form, page=None), 400
+    statement = queries.filtered_log(
+        object_type=form.object_type.data or None,
+        object_id=(form.object_id.data or "").strip() or None,
+        actor_id=int(form.actor.data) if form.actor.data else None,
+        since=form.since.data,
+        until=form.until.data,
+    )
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("audit/log.html", form=form, page=page)

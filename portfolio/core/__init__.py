@@ -1,0 +1,1 @@
+"""What every page shares: the home page, the health check, the error pages."""

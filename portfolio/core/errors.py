@@ -1,0 +1,38 @@
+"""Error pages in French, inside the DSFR layout."""
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Requête incorrecte", "La demande n’a pas pu être comprise. Vérifiez les informations saisies."),
+    401: ("Connexion requise", "Connectez-vous pour accéder à cette page."),
+    403: ("Accès refusé", "Vous n’avez pas les droits nécessaires pour accéder à cette page ou faire cette action."),
+    404: ("Page non trouvée", "La page que vous cherchez est introuvable. Vérifiez l’adresse ou revenez à l’accueil."),
+    405: ("Méthode non autorisée", "Cette action n’est pas possible sur cette page."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Patientez une minute avant de réessayer."),
+    500: ("Erreur inattendue", "Une erreur est survenue de notre côté. L’équipe a été prévenue ; réessayez plus tard."),
+    503: ("Service indisponible", "Le service est momentanément indisponible. Réessayez dans quelques instants."),
+}
+CSRF_MESSAGE = (
+    "Session expirée",
+    "Le formulaire a expiré ou n’a pas été envoyé depuis cette application. Rechargez la page et recommencez.",
+)
+
+
+def render_error(code: int, title: str, message: str):
+    if request.path.startswith("/api/"):
+        return {"error": title, "message": message}, code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    title, message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, MESSAGES[500])
+    return render_error(code, title, message)
+
+
+def register(app) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    # Unhandled exceptions reach here as a 500 (the traceback is logged by Flask).
+    app.register_error_handler(500, handle_http_error)

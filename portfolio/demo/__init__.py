@@ -1,0 +1,1 @@
+"""Demo data: the seed convention's world, loaded by `flask demo load`."""

@@ -1,0 +1,1 @@
+"""Startups d'État, their incubators and the organisations around them."""

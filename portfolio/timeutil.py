@@ -1,0 +1,40 @@
+"""Time in Portfolio: stored in UTC, shown in Europe/Paris."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utcnow() -> datetime:
+    """The current instant, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A datetime read back from a database that dropped the zone (SQLite) is UTC by our rule."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def to_paris(moment: datetime) -> datetime:
+    return as_utc(moment).astimezone(PARIS)
+
+
+def today_in_paris() -> date:
+    return utcnow().astimezone(PARIS).date()
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """26/11/2026 à 16:24, in Paris time."""
+    if moment is None:
+        return ""
+    return to_paris(moment).strftime("%d/%m/%Y à %H:%M")
+
+
+def format_date(day: date | datetime | None) -> str:
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = to_paris(day).date()
+    return day.strftime("%d/%m/%Y")
