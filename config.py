@@ -40,6 +40,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
     FORCE_HTTPS = _bool("FORCE_HTTPS", False)
     DISPLAY_TIMEZONE = "Europe/Paris"
+    PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
     REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
 
@@ -56,6 +57,8 @@ class TestingConfig(Config):
         "TEST_DATABASE_URL"
     ) else None
     RATELIMIT_ENABLED = False
+    #: Hashing cost is not what the tests measure; production keeps Werkzeug's scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

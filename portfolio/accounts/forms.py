@@ -5,8 +5,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portfolio.accounts.models import ROLE_LABELS
 from portfolio.accounts.operations import MIN_PASSWORD_LENGTH
+from portfolio.forms import REQUIRED, choices
 
-REQUIRED = "Ce champ est obligatoire."
 EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
 
 
@@ -22,7 +22,7 @@ class LoginForm(FlaskForm):
 
 
 class RoleFields:
-    role = SelectField("Rôle", choices=[("", "— Choisir un rôle —"), *ROLE_LABELS.items()])
+    role = SelectField("Rôle", choices=choices(ROLE_LABELS.items(), empty="— Choisir un rôle —"))
     scope = StringField(
         "Périmètre (identifiant de l’incubateur pour un·e coach, de la startup pour un·e intrapreneur·e)",
         validators=[Optional(), Length(max=120)],
@@ -47,7 +47,7 @@ class UserCreateForm(RoleFields, FlaskForm):
 class RoleGrantForm(RoleFields, FlaskForm):
     role = SelectField(
         "Rôle",
-        choices=[("", "— Choisir un rôle —"), *ROLE_LABELS.items()],
+        choices=choices(ROLE_LABELS.items(), empty="— Choisir un rôle —"),
         validators=[DataRequired("Choisissez un rôle.")],
     )
 

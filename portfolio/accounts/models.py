@@ -1,6 +1,7 @@
 """People who log in, and the roles they hold (each with its scope)."""
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,7 +64,9 @@ class User(Audited, UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # scrypt by default; the test config picks a cheaper method to keep the suite fast.
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

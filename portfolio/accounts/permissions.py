@@ -27,7 +27,7 @@ def _coaches(user, startup) -> bool:
     for grant in user.grants("coach"):
         if grant.incubator_id is None or startup is None:
             return True
-        if grant.incubator_id == getattr(startup, "incubator_id", None):
+        if grant.incubator_id in startup.incubator_ids:
             return True
     return False
 

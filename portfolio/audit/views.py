@@ -7,6 +7,7 @@ from portfolio.accounts.models import User
 from portfolio.audit import queries
 from portfolio.audit.forms import AuditFilterForm
 from portfolio.extensions import db
+from portfolio.forms import choices
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -15,10 +16,9 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 @requires("audit.view")
 def log():
     form = AuditFilterForm(request.args)
-    form.object_type.choices = [("", "Tous")] + [(kind, kind) for kind in queries.object_types()]
-    form.actor.choices = [("", "Tout le monde")] + [
-        (str(user.id), user.name) for user in db.session.scalars(select(User).order_by(User.name))
-    ]
+    form.object_type.choices = choices(((kind, kind) for kind in queries.object_types()), empty="Tous")
+    people = db.session.scalars(select(User).order_by(User.name))
+    form.actor.choices = choices(((user.id, user.name) for user in people), empty="Tout le monde")
     if request.args and not form.validate():
         return render_template("audit/log.html", form=form, page=None), 400
     statement = queries.filtered_log(

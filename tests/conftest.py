@@ -1,0 +1,204 @@
+"""Fixtures: a migrated database per run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+emptied after every test; an app and client per test; accounts per role; a live server
+and Debian's Chromium for the browser tests."""
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from portfolio import create_app
+from portfolio.accounts import operations
+from portfolio.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct-horse-battery"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+def make_app(database_url: str, instance_path: Path, **overrides):
+    os.environ["PORTFOLIO_INSTANCE_PATH"] = str(instance_path)
+    return create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, instance_path) -> str:
+    """The schema built once per run by the migrations themselves."""
+    from flask_migrate import upgrade
+
+    app = make_app(database_url, instance_path)
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_all_tables() -> None:
+    tables = [table.name for table in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in reversed(tables):
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Override in a test module to change the config of its app."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated_database, instance_path, app_overrides):
+    app = make_app(migrated_database, instance_path, **app_overrides)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from the layout's meta tag."""
+    response = client.get(path, follow_redirects=True)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, token_from: str = "/", **kwargs):
+    """POST like a browser would: with the session's CSRF token."""
+    payload = {"csrf_token": csrf_token(client, token_from), **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an active account, optionally with one role and scope: make_user('coach', scope='dinum')."""
+    counter = {"n": 0}
+
+    def make(role: str | None = None, scope: str | None = None, email: str | None = None, name: str | None = None):
+        counter["n"] += 1
+        email = email or f"{role or 'sans-role'}{counter['n']}@test.gouv.fr"
+        user = operations.create_user(email, name or f"Personne {counter['n']}", PASSWORD)
+        if role:
+            operations.grant_role(user, role, scope)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def log_in(user, password: str = PASSWORD):
+        response = client.post(
+            "/login", data={"csrf_token": csrf_token(client, "/login"), "email": user.email, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return log_in
+
+
+@pytest.fixture
+def demo(app):
+    """The demo data (organisations, incubator, startups, one account per persona)."""
+    from portfolio.audit.tracking import acting_as
+    from portfolio.demo.data import load_demo
+
+    with acting_as(label="démo"):
+        load_demo()
+        db.session.commit()
+
+
+# --- Browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated_database, instance_path):
+    """The application served over loopback in a thread, on the tests' database."""
+    from werkzeug.serving import make_server
+
+    server_app = make_app(migrated_database, instance_path)
+    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with server_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, app):
+    """A fresh browser tab; fails the test on any console error (CSP violations included)."""
+    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def browser_login(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(re.compile(r"^(?!.*/login).*$"))
