@@ -185,11 +185,22 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, app):
-    """A fresh browser tab; fails the test on any console error (CSP violations included)."""
-    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    """A fresh browser tab; fails the test on any console error (CSP violations included) and on
+    any asset that fails to load. Pages themselves may answer 4xx (a form with errors answers 422)."""
+    context = browser.new_context(base_url=live_server, locale="fr-FR", accept_downloads=True)
     tab = context.new_page()
     errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def on_console(message):
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    def on_response(response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} on {response.url}")
+
+    tab.on("console", on_console)
+    tab.on("response", on_response)
     tab.on("pageerror", lambda error: errors.append(str(error)))
     yield tab
     context.close()

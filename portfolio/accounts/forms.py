@@ -1,16 +1,15 @@
 """Forms of accounts; their error messages are French."""
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portfolio.accounts.models import ROLE_LABELS
 from portfolio.accounts.operations import MIN_PASSWORD_LENGTH
-from portfolio.forms import REQUIRED, choices
+from portfolio.forms import REQUIRED, Form, choices
 
 EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         "Adresse électronique",
         validators=[DataRequired(REQUIRED), Email(EMAIL)],
@@ -22,14 +21,14 @@ class LoginForm(FlaskForm):
 
 
 class RoleFields:
-    role = SelectField("Rôle", choices=choices(ROLE_LABELS.items(), empty="— Choisir un rôle —"))
+    role = SelectField("Rôle", choices=choices(ROLE_LABELS.items(), empty="— Choisir un rôle —"), default="")
     scope = StringField(
         "Périmètre (identifiant de l’incubateur pour un·e coach, de la startup pour un·e intrapreneur·e)",
         validators=[Optional(), Length(max=120)],
     )
 
 
-class UserCreateForm(RoleFields, FlaskForm):
+class UserCreateForm(RoleFields, Form):
     email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED), Email(EMAIL)])
     name = StringField("Nom complet", validators=[DataRequired(REQUIRED), Length(max=200)])
     password = PasswordField(
@@ -44,7 +43,7 @@ class UserCreateForm(RoleFields, FlaskForm):
     )
 
 
-class RoleGrantForm(RoleFields, FlaskForm):
+class RoleGrantForm(RoleFields, Form):
     role = SelectField(
         "Rôle",
         choices=choices(ROLE_LABELS.items(), empty="— Choisir un rôle —"),
@@ -52,5 +51,5 @@ class RoleGrantForm(RoleFields, FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A confirmation: nothing but the CSRF token."""

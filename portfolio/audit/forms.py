@@ -1,12 +1,13 @@
 """The audit log's filter form (GET, so no CSRF token)."""
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
+
+from portfolio.forms import Form
 
 DATE_MESSAGE = "Saisissez une date valide (jj/mm/aaaa)."
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

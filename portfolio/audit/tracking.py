@@ -1,8 +1,8 @@
 """Turns every flushed change of an audited model into an audit event, whoever wrote it.
 
-Writes go through the ORM; an `after_flush` listener sees each new, changed and deleted
-audited object and inserts its event in the same transaction, so a write without its
-event cannot be committed. The actor is the logged-in user during a request, or whoever
+Writes go through the ORM; mapper events see each inserted, updated and deleted audited
+row (orphans included) and queue its event; an `after_flush` listener inserts the queued
+events in the same transaction, so a write without its event cannot be committed. The actor is the logged-in user during a request, or whoever
 `acting_as` names (CLI commands, imports, the scheduler).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from flask import g, has_request_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, attributes
+from sqlalchemy.orm import Mapper, Session, attributes, object_session
 
 from portfolio.timeutil import utcnow
 
@@ -45,6 +45,7 @@ _actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("audit_act
 _reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_reason", default=None)
 _action: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_action", default=None)
 SYSTEM = Actor(None, "système")
+_PENDING = "audit_rows"
 
 
 @contextlib.contextmanager
@@ -142,26 +143,57 @@ def _event_row(obj: Audited, action: str, before, after, actor: Actor, at: datet
     }
 
 
+def _queue(target: Audited, action: str, before, after) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(_PENDING, []).append(
+            _event_row(target, action, before, after, current_actor(), utcnow())
+        )
+
+
+def _after_insert(mapper, connection, target) -> None:
+    if isinstance(target, Audited):
+        _queue(target, "create", None, _all_values(target))
+
+
+def _after_update(mapper, connection, target) -> None:
+    if isinstance(target, Audited):
+        before, after = _changes(target)
+        if after:
+            _queue(target, _action.get() or "update", before, after)
+
+
+def _after_delete(mapper, connection, target) -> None:
+    # Mapper events see every deletion, orphans removed from a collection included.
+    if isinstance(target, Audited):
+        _queue(target, "delete", _all_values(target), None)
+
+
 def _after_flush(session: Session, flush_context) -> None:
     from portfolio.audit.models import AuditEvent
 
-    actor, at, rows = current_actor(), utcnow(), []
-    for obj in session.new:
-        if isinstance(obj, Audited):
-            rows.append(_event_row(obj, "create", None, _all_values(obj), actor, at))
-    for obj in session.dirty:
-        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
-            before, after = _changes(obj)
-            if after:
-                rows.append(_event_row(obj, _action.get() or "update", before, after, actor, at))
-    for obj in session.deleted:
-        if isinstance(obj, Audited):
-            rows.append(_event_row(obj, "delete", _all_values(obj), None, actor, at))
+    rows = session.info.pop(_PENDING, None)
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
 
 
+def _keep_old_value(target, value, oldvalue, initiator):
+    return value
+
+
 def install() -> None:
-    """Listen to every ORM session (called by the app factory; listening twice is a no-op)."""
+    """Listen to every mapper and ORM session (called by the app factory; idempotent)."""
+    from portfolio.extensions import Base
+
+    # An update of an expired attribute must still know the value it replaces.
+    for mapper in Base.registry.mappers:
+        if issubclass(mapper.class_, Audited):
+            for column in mapper.column_attrs:
+                attribute = column.class_attribute
+                if not event.contains(attribute, "set", _keep_old_value):
+                    event.listen(attribute, "set", _keep_old_value, active_history=True, retval=True)
+    for name, listener in (("after_insert", _after_insert), ("after_update", _after_update), ("after_delete", _after_delete)):
+        if not event.contains(Mapper, name, listener):
+            event.listen(Mapper, name, listener)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
