@@ -12,7 +12,7 @@ STATIC_DSFR := portfolio/static/dsfr
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres test-all install assets browser db demo clean
+.PHONY: run test test-postgres test-all bench install assets browser db demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ test-postgres: install assets browser
 	  exit $$status
 
 test-all: test test-postgres
+
+# The benchmark suite (issue "Scale"): a 10x portfolio under gunicorn, measured with wrk.
+bench: install assets
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC_DSFR) .pytest_cache

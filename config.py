@@ -1,4 +1,5 @@
 """Settings of Portfolio, read from the environment: one class per kind of deployment."""
+import json
 import os
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
@@ -44,6 +45,20 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
     REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
+    #: Adds /bench/hello, the benchmark's reference route (benchmarks/run.py sets it).
+    BENCHMARK_ROUTES = _bool("BENCHMARK_ROUTES", False)
+    #: Largest registry archive the admin may upload (/admin/import), in bytes.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+    #: Largest signed convention (PDF) finance may upload, in bytes.
+    FUNDING_MAX_DOCUMENT_BYTES = int(os.environ.get("FUNDING_MAX_DOCUMENT_BYTES", str(10 * 1024 * 1024)))
+    #: A startup whose record has not changed for this many days is flagged "stale" in the portfolio.
+    STALE_AFTER_DAYS = int(os.environ.get("STALE_AFTER_DAYS", "90"))
+    #: Days in a phase beyond which a startup is flagged "long in phase"; a phase left out has no norm.
+    #: Override with a JSON object in the environment, e.g. {"investigation": 120}.
+    PHASE_NORMS_DAYS = json.loads(
+        os.environ.get("PHASE_NORMS_DAYS")
+        or '{"investigation": 183, "construction": 365, "acceleration": 730, "consolidation": 730}'
+    )
 
 
 class DevelopmentConfig(Config):

@@ -13,3 +13,23 @@ from portfolio.startups.models import (  # noqa: F401
     Startup,
     TeamMember,
 )
+from portfolio.funding.models import (  # noqa: F401
+    Amendment,
+    ConsumptionEntry,
+    ConsumptionReport,
+    Convention,
+    ConventionParty,
+    FundingLine,
+    LineAmount,
+    Obligation,
+    StatusChange,
+)
+from portfolio.governance.models import (  # noqa: F401
+    CalendarToken,
+    Decision,
+    FollowUpAction,
+    Meeting,
+    Participant,
+    Preparation,
+    Review,
+)

@@ -40,13 +40,82 @@ def _coaches_and_own_intrapreneurs(user, startup) -> bool:
     )
 
 
+def _funding_readers(user, obj) -> bool:
+    return any(user.has_role(role) for role in ("admin", "finance", "coach", "committee_chair"))
+
+
+def _funding_writers(user, obj) -> bool:
+    return user.has_role("admin") or user.has_role("finance")
+
+
+def _startup_funding_readers(user, startup) -> bool:
+    """Funding readers, and the intrapreneurs of that startup (their own lines only)."""
+    if _funding_readers(user, startup):
+        return True
+    return startup is not None and any(grant.startup_id == startup.id for grant in user.grants("intrapreneur"))
+
+
+def _meeting_schedulers(user, obj) -> bool:
+    return user.has_role("admin") or user.has_role("committee_chair")
+
+
+def _meeting_readers(user, meeting) -> bool:
+    """Admins, committee chairs, coaches (of a reviewed startup's incubator when scoped), the
+    meeting's participants and the intrapreneurs of a reviewed startup. With no meeting named
+    (the list), anyone: the list itself shows each person only the meetings they may read."""
+    if meeting is None or _meeting_schedulers(user, meeting):
+        return True
+    if any(grant.incubator_id is None for grant in user.grants("coach")):
+        return True
+    if meeting.chair_id == user.id or any(participant.user_id == user.id for participant in meeting.participants):
+        return True
+    own = {grant.startup_id for grant in user.grants("intrapreneur")}
+    if any(review.startup_id in own for review in meeting.reviews):
+        return True
+    return bool(user.grants("coach")) and any(_coaches(user, review.startup) for review in meeting.reviews)
+
+
+def _meeting_managers(user, meeting) -> bool:
+    """The meeting's chair and admins (with no meeting named: anyone who may chair one)."""
+    if _is_admin(user):
+        return True
+    if meeting is None:
+        return user.has_role("committee_chair")
+    return meeting.chair_id is not None and meeting.chair_id == user.id
+
+
+def _review_preparers(user, review) -> bool:
+    """The intrapreneurs of the reviewed startup, the meeting's chair and admins."""
+    if review is None:
+        return _meeting_schedulers(user, None) or user.has_role("intrapreneur")
+    if _meeting_managers(user, review.meeting):
+        return True
+    return any(grant.startup_id == review.startup_id for grant in user.grants("intrapreneur"))
+
+
+def _follow_up_updaters(user, action) -> bool:
+    """The deciding meeting's chair, admins, and the action's owner (with no action named: anyone may own one)."""
+    if action is None or _is_admin(user):
+        return True
+    return action.owner_id == user.id or _meeting_managers(user, action.decision.review.meeting)
+
+
 POLICY: dict[str, Rule] = {
     "home.view": _any_user,
     "users.manage": _admin_only,
     "audit.view": _admin_only,
+    "imports.run": _admin_only,
     "startup.view": _any_user,
     "startup.edit": _coaches,
     "startup.log": _coaches_and_own_intrapreneurs,
+    "funding.view": _funding_readers,
+    "funding.edit": _funding_writers,
+    "startup.funding": _startup_funding_readers,
+    "meeting.schedule": _meeting_schedulers,
+    "meeting.view": _meeting_readers,
+    "meeting.manage": _meeting_managers,
+    "review.prepare": _review_preparers,
+    "followup.update": _follow_up_updaters,
 }
 
 

@@ -16,6 +16,18 @@ def home():
     return render_template("core/home.html", grants=current_user.roles)
 
 
+def hello():
+    """The benchmark's limit: the same stack (session, account, headers), no work."""
+    return "ok"
+
+
+@bp.record_once
+def _register_benchmark_route(state):
+    # Only when benchmarking: a route that does nothing has no place in a deployment.
+    if state.app.config.get("BENCHMARK_ROUTES"):
+        state.app.add_url_rule("/bench/hello", "bench_hello", requires("home.view")(hello))
+
+
 @bp.route("/healthz")
 @public
 @limiter.exempt

@@ -1,0 +1,1 @@
+"""Funding: conventions, their parties and annex lines, amendments and consumption reports."""

@@ -1,0 +1,1 @@
+"""Governance: governance instances and investment committees, their reviews, dossiers and decisions."""
