@@ -45,6 +45,29 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
     REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
+    #: Reminders fall due at this hour (Europe/Paris) of their day; digests go out at the same hour.
+    REMINDER_SEND_HOUR = int(os.environ.get("REMINDER_SEND_HOUR", "8"))
+    #: After downtime, reminder days up to this many days back are still generated (and sent).
+    REMINDER_CATCH_UP_DAYS = int(os.environ.get("REMINDER_CATCH_UP_DAYS", "35"))
+    #: A claim older than this is taken over by the next sweep (the claiming sweep died).
+    REMINDER_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("REMINDER_CLAIM_TIMEOUT_SECONDS", "900"))
+    #: A failed delivery waits base × 2^(attempts − 1) seconds, at most the maximum, then is retried.
+    REMINDER_RETRY_BASE_SECONDS = int(os.environ.get("REMINDER_RETRY_BASE_SECONDS", "60"))
+    REMINDER_RETRY_MAX_SECONDS = int(os.environ.get("REMINDER_RETRY_MAX_SECONDS", str(6 * 3600)))
+    #: E-mail: "smtp" (the MAIL_* settings below) or "outbox" (kept in the application: nothing leaves
+    #: the machine). Without MAIL_BACKEND, "smtp" when MAIL_SERVER is set, "outbox" otherwise.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if MAIL_SERVER else "outbox")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = (
+        os.environ.get("MAIL_DEFAULT_SENDER") or os.environ.get("MAIL_FROM") or "Portfolio <portfolio@localhost>"
+    )
+    MAIL_TIMEOUT_SECONDS = int(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
+    #: The site's address as people reach it, for the links in e-mails (built outside any request).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     #: Adds /bench/hello, the benchmark's reference route (benchmarks/run.py sets it).
     BENCHMARK_ROUTES = _bool("BENCHMARK_ROUTES", False)
     #: Largest registry archive the admin may upload (/admin/import), in bytes.
@@ -73,6 +96,8 @@ class TestingConfig(Config):
         "TEST_DATABASE_URL"
     ) else None
     RATELIMIT_ENABLED = False
+    #: The tests read the outbox; an SMTP exchange is tested against a local server, explicitly.
+    MAIL_BACKEND = "outbox"
     #: Hashing cost is not what the tests measure; production keeps Werkzeug's scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

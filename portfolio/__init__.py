@@ -113,12 +113,36 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portfolio.accounts.access import refuse_undeclared_endpoints
     from portfolio.accounts.views import bp as accounts_bp
+    from portfolio.api.views import bp as api_bp
     from portfolio.audit.views import bp as audit_bp
     from portfolio.core import errors
     from portfolio.core.views import bp as core_bp
+    from portfolio.funding.report_views import bp as funding_reports_bp
+    from portfolio.funding.views import bp as funding_bp
+    from portfolio.governance.calendar_views import bp as governance_calendar_bp
+    from portfolio.governance.next_views import bp as governance_next_bp
+    from portfolio.governance.views import bp as governance_bp
+    from portfolio.imports.views import bp as imports_bp
+    from portfolio.reminders.views import bp as reminders_bp
+    from portfolio.startups.list_views import bp as portfolio_bp
+    from portfolio.startups.views import bp as startups_bp
 
     app.before_request(refuse_undeclared_endpoints)
-    for blueprint in (core_bp, accounts_bp, audit_bp):
+    for blueprint in (
+        core_bp,
+        accounts_bp,
+        audit_bp,
+        imports_bp,
+        portfolio_bp,
+        startups_bp,
+        funding_bp,
+        funding_reports_bp,
+        governance_bp,
+        governance_next_bp,
+        governance_calendar_bp,
+        reminders_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
 
@@ -128,8 +152,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     from portfolio.accounts.models import ROLE_LABELS
     from portfolio.accounts.permissions import can
+    from portfolio.funding.amounts import format_euros
     from portfolio.timeutil import format_date, format_datetime
 
+    app.jinja_env.filters["euros"] = format_euros
     app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
@@ -142,7 +168,12 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from portfolio.accounts.cli import users_cli
     from portfolio.demo.cli import demo_cli
+    from portfolio.governance.cli import governance_cli
+    from portfolio.imports.cli import import_cli
+    from portfolio.reminders.cli import reminders_cli
     from portfolio.scheduler.cli import scheduler_cli
 
-    for group in (users_cli, demo_cli, scheduler_cli):
+    for group in (users_cli, demo_cli, scheduler_cli, import_cli):
         app.cli.add_command(group)
+    app.cli.add_command(governance_cli)
+    app.cli.add_command(reminders_cli)

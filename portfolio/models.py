@@ -33,3 +33,10 @@ from portfolio.governance.models import (  # noqa: F401
     Preparation,
     Review,
 )
+from portfolio.reminders.models import (  # noqa: F401
+    Deadline,
+    DeadlineRecipient,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+)

@@ -41,7 +41,17 @@ def instance_path(tmp_path_factory) -> Path:
 
 def make_app(database_url: str, instance_path: Path, **overrides):
     os.environ["PORTFOLIO_INSTANCE_PATH"] = str(instance_path)
-    return create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+    # The `app` fixture keeps an app context pushed, which requests then share: empty `g` at the
+    # start of each request, as a deployment's fresh context would (no user left loaded from before).
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+    return app
+
+
+def _fresh_request_globals() -> None:
+    from flask import g
+
+    g.__dict__.clear()
 
 
 @pytest.fixture(scope="session")
@@ -155,13 +165,29 @@ def demo(app):
 # --- Browser ---------------------------------------------------------------------------
 
 
+def _buffered(wsgi_app):
+    """Read each response whole before sending it: when Chromium drops a connection mid-transfer
+    (it does for fonts and favicons), no open file is left behind by the test server."""
+
+    def application(environ, start_response):
+        iterable = wsgi_app(environ, start_response)
+        try:
+            body = b"".join(iterable)
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+        return [body]
+
+    return application
+
+
 @pytest.fixture(scope="session")
 def live_server(migrated_database, instance_path):
     """The application served over loopback in a thread, on the tests' database."""
     from werkzeug.serving import make_server
 
     server_app = make_app(migrated_database, instance_path)
-    server = make_server("127.0.0.1", 0, server_app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(server_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

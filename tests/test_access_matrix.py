@@ -30,6 +30,23 @@ ADMIN = frozenset({"admin"})
 COACHES = frozenset({"admin", "coach"})
 #: Who may log milestones on the sample startup.
 COACHES_AND_OWN_INTRAPRENEUR = frozenset({"admin", "coach", "intrapreneur"})
+#: Who may create a startup (in an incubator they coach).
+ANY_COACH = frozenset({"admin", "coach", "coach_other_incubator"})
+#: Who reads conventions (coaches of any incubator included), and who writes them.
+FUNDING_READERS = frozenset({"admin", "finance", "coach", "coach_other_incubator", "committee_chair"})
+FUNDING_WRITERS = frozenset({"admin", "finance"})
+#: Who may read the sample meeting (it reviews signaux-faibles; no chair, no participant).
+SAMPLE_MEETING_READERS = frozenset({"admin", "committee_chair", "coach", "intrapreneur"})
+#: Who may schedule a meeting; who manages the sample meeting (its chair is the committee_chair account).
+MEETING_SCHEDULERS = frozenset({"admin", "committee_chair"})
+SAMPLE_MEETING_MANAGERS = frozenset({"admin", "committee_chair"})
+#: Who may prepare the sample review, or move the sample follow-up (owned by the intrapreneur).
+SAMPLE_REVIEW_PREPARERS = frozenset({"admin", "committee_chair", "intrapreneur"})
+SAMPLE_FOLLOW_UP_UPDATERS = frozenset({"admin", "committee_chair", "intrapreneur"})
+#: Who follows the next committees of the whole portfolio.
+COMMITTEE_FOLLOWERS = frozenset({"admin", "committee_chair", "coach", "coach_other_incubator"})
+#: The person the sample deadline is due from and the sample notification is for.
+SAMPLE_REMINDER_RECIPIENT = frozenset({"intrapreneur"})
 
 #: endpoint -> {method: roles that may use it}. The sample objects are in `sample`.
 EXPECTED = {
@@ -46,6 +63,77 @@ EXPECTED = {
     "accounts.user_deactivate": {"GET": ADMIN, "POST": ADMIN},
     "accounts.user_reactivate": {"GET": ADMIN, "POST": ADMIN},
     "audit.log": {"GET": ADMIN},
+    "api.startup": {"GET": LOGGED_IN},
+    "imports.upload": {"GET": ADMIN, "POST": ADMIN},
+    "portfolio.startup_list": {"GET": LOGGED_IN},
+    "portfolio.export_csv": {"GET": LOGGED_IN},
+    "startups.create": {"GET": ANY_COACH, "POST": ANY_COACH},
+    "startups.detail": {"GET": LOGGED_IN},
+    "startups.edit": {"GET": COACHES, "POST": COACHES},
+    "startups.phase_change": {"GET": COACHES, "POST": COACHES},
+    "startups.span_edit": {"GET": COACHES, "POST": COACHES},
+    "startups.team_add": {"GET": COACHES, "POST": COACHES},
+    "startups.team_end": {"GET": COACHES, "POST": COACHES},
+    "startups.milestone_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
+    "startups.indicator_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
+    "startups.measurement_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
+    "funding.convention_list": {"GET": FUNDING_READERS},
+    "funding.convention_detail": {"GET": FUNDING_READERS},
+    "funding.document_download": {"GET": FUNDING_READERS},
+    "funding.warning_list": {"GET": FUNDING_READERS},
+    "funding.lines_csv": {"GET": FUNDING_READERS},
+    "funding.conventions_csv": {"GET": FUNDING_READERS},
+    "funding.convention_create": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.convention_edit": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.status_change": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.document_upload": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.party_add": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.party_edit": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.party_remove": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.obligation_form": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.obligation_remove": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.line_form": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding.amendment_add": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding_reports.annex_import": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
+    "funding_reports.report_list": {"GET": FUNDING_READERS},
+    "funding_reports.report_file": {"GET": FUNDING_READERS, "POST": FUNDING_WRITERS},
+    "governance_calendar.meeting_ics": {"GET": SAMPLE_MEETING_READERS},
+    "governance_calendar.my_calendar": {"GET": LOGGED_IN},
+    "governance_calendar.token_create": {"POST": LOGGED_IN},
+    "governance_calendar.token_revoke": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    # Public: the secret token is the credential (an unknown or revoked one answers 404).
+    "governance_calendar.feed": {"GET": EVERYONE},
+    "governance_next.next_committees": {"GET": COMMITTEE_FOLLOWERS},
+    "governance_next.next_committees_csv": {"GET": COMMITTEE_FOLLOWERS},
+    "governance.meeting_list": {"GET": LOGGED_IN},
+    "governance.meeting_schedule": {"GET": MEETING_SCHEDULERS, "POST": MEETING_SCHEDULERS},
+    "governance.meeting_detail": {"GET": SAMPLE_MEETING_READERS},
+    "governance.pack": {"GET": SAMPLE_MEETING_READERS},
+    "governance.meeting_edit": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.meeting_cancel": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.meeting_close": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.pack_send": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.attendance": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.participant_add": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.participant_remove": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.review_add": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.review_slots": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.review_move": {"POST": SAMPLE_MEETING_MANAGERS},
+    "governance.review_remove": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.review_minutes": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.decision": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.decision_validate": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.preparation": {"GET": SAMPLE_REVIEW_PREPARERS, "POST": SAMPLE_REVIEW_PREPARERS},
+    "governance.follow_up_status": {"POST": SAMPLE_FOLLOW_UP_UPDATERS},
+    "reminders.todo": {"GET": LOGGED_IN},
+    "reminders.deadline_done": {"POST": SAMPLE_REMINDER_RECIPIENT},
+    "reminders.inbox": {"GET": LOGGED_IN},
+    "reminders.mark_read": {"POST": SAMPLE_REMINDER_RECIPIENT},
+    "reminders.mark_all_read": {"POST": LOGGED_IN},
+    "reminders.preferences": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "reminders.admin_list": {"GET": ADMIN},
+    "reminders.outbox": {"GET": ADMIN},
+    "reminders.outbox_message": {"GET": ADMIN},
 }
 
 
@@ -75,8 +163,106 @@ def sample(app, demo, make_user):
         "grant_id": victim.roles[0].id,
         "slug": startup.slug,
         "filename": "dsfr/dsfr.min.css",
+        **_startup_records(startup),
+        **_funding_records(startup),
+        **_calendar_records(startup, victim),
+        # A past quarter of that convention (signed on 4 January 2021), for the report URLs.
+        "quarter": "2021-T1",
     }
+    url_args.update(_governance_records(url_args["meeting_id"], accounts))
+    url_args.update(_reminder_records(accounts["intrapreneur"]))
     return {"accounts": {role: user.email for role, user in accounts.items()}, "url_args": url_args}
+
+
+def _startup_records(startup) -> dict:
+    """A past phase span, a team member and an indicator of the sample startup, for their URLs."""
+    from datetime import date
+
+    from portfolio.startups.models import Indicator, PhaseSpan, TeamMember
+
+    span = PhaseSpan(phase="investigation", start=date(2010, 1, 1), end=date(2011, 1, 1))
+    member = TeamMember(name="Membre de test", role="développeuse", start=date(2020, 1, 1))
+    indicator = Indicator(name="Indicateur de test", unit="visites")
+    startup.phase_spans.append(span)
+    startup.team.append(member)
+    startup.indicators.append(indicator)
+    db.session.commit()
+    return {"span_id": span.id, "member_id": member.id, "indicator_id": indicator.id}
+
+
+def _funding_records(startup) -> dict:
+    """A small signed convention funding the sample startup, with a party, an obligation and a line."""
+    from datetime import date
+
+    from portfolio.funding import operations
+    from portfolio.startups.models import Organisation
+
+    convention = operations.create_convention(
+        reference="TEST-MATRICE", title="Convention de test", kind="partenariat", signed_on=date(2021, 1, 4)
+    )
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == "dinum"))
+    party = operations.add_party(convention, role="delegataire", organisation=organisation)
+    obligation = operations.add_obligation(convention, "publication", "Publication sur data.gouv.fr")
+    line = operations.add_line(convention, startup=startup, fiscal_year=2021, ae="1 000", cp="1 000")
+    operations.change_status(convention, "signed", date(2021, 1, 4))
+    db.session.commit()
+    return {"convention_id": convention.id, "party_id": party.id, "obligation_id": obligation.id, "line_id": line.id}
+
+
+def _calendar_records(startup, user) -> dict:
+    """An investment committee reviewing the sample startup, and a calendar feed token of `user`."""
+    from datetime import timedelta
+
+    from portfolio.governance.models import CalendarToken, Meeting, Review
+    from portfolio.timeutil import utcnow
+
+    meeting = Meeting(
+        kind="investment_committee", title="Comité de test", starts_at=utcnow() + timedelta(days=30),
+        reviews=[Review(startup=startup)],
+    )
+    token = CalendarToken(user=user, token="jeton-de-test-de-la-matrice")
+    db.session.add_all([meeting, token])
+    db.session.commit()
+    return {"meeting_id": meeting.id, "token": token.token}
+
+
+def _reminder_records(recipient) -> dict:
+    """A deadline due from `recipient` (one its rule lets them mark done), a notification of it to
+    them, and an e-mail in the outbox."""
+    from datetime import date
+
+    from portfolio.reminders.models import Deadline, DeadlineRecipient, Notification, OutboxMessage
+    from portfolio.timeutil import utcnow
+
+    deadline = Deadline(rule="phase_overdue", subject="matrice", title="Échéance de test", due_on=date(2030, 1, 1),
+                        visible_from=date(2020, 1, 1))
+    deadline.recipients.append(DeadlineRecipient(user_id=recipient.id, role="intrapreneur"))
+    notification = Notification(deadline=deadline, rule="phase_overdue", subject="matrice", recipient_id=recipient.id,
+                                occurrence=date(2030, 1, 1), text="Rappel de test", channel="in_app",
+                                due_at=utcnow(), scheduled_for=utcnow())
+    message = OutboxMessage(sender="portfolio@test", to="personne@test.gouv.fr", subject="Test", text_body="Texte",
+                            html_body="<p>HTML</p>")
+    db.session.add_all([deadline, notification, message])
+    db.session.commit()
+    return {"deadline_id": deadline.id, "notification_id": notification.id, "message_id": message.id}
+
+
+def _governance_records(meeting_id: int, accounts: dict) -> dict:
+    """The sample meeting chaired by the committee_chair account, with an outside guest, and its
+    review's decision with a follow-up owned by the sample startup's intrapreneur."""
+    from datetime import date
+
+    from portfolio.governance.models import Decision, FollowUpAction, Meeting, Participant
+
+    meeting = db.session.get(Meeting, meeting_id)
+    meeting.chair = accounts["committee_chair"]
+    guest = Participant(name="Invitée de test", email="invitee@test.gouv.fr", organisation="DGE", role="sponsor")
+    meeting.participants.append(guest)
+    review = meeting.reviews[0]
+    action = FollowUpAction(text="Action de test", due_on=date(2030, 1, 1), owner=accounts["intrapreneur"])
+    review.decision = Decision(outcome="continue_6_months", follow_ups=[action])
+    db.session.commit()
+    return {"participant_id": guest.id, "review_id": review.id, "action_id": action.id}
 
 
 def _coach_of_another_incubator(make_user) -> User:
@@ -114,38 +300,51 @@ def test_every_view_declares_an_access_rule(app):
     assert not undeclared, f"views without @requires or @public: {undeclared}"
 
 
-CASES = [
-    (endpoint, method, role)
-    for endpoint, methods in EXPECTED.items()
-    for method in methods
-    for role in (ANONYMOUS, *ROLES)
-]
+ROUTES = [(endpoint, method) for endpoint, methods in EXPECTED.items() for method in methods]
 
 
-@pytest.mark.parametrize(("endpoint", "method", "role"), CASES, ids=[f"{m}-{e}-{r}" for e, m, r in CASES])
-def test_access(app, client, sample, endpoint, method, role):
-    rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint and method in rule.methods)
-    with app.test_request_context():
-        from flask import url_for
+def _in_checking_order(endpoint: str, method: str) -> list[str]:
+    """Refused roles first, then anonymous, then the allowed ones: only an allowed request may change
+    the sample data, so every refusal is checked on the data as it was built."""
+    allowed = EXPECTED[endpoint][method]
+    everyone = (ANONYMOUS, *ROLES)
+    refused = [role for role in everyone if role not in allowed and role != ANONYMOUS]
+    anonymous = [ANONYMOUS] if ANONYMOUS not in allowed else []
+    return refused + anonymous + [role for role in everyone if role in allowed]
 
-        url = url_for(endpoint, **{arg: sample["url_args"][arg] for arg in rule.arguments})
+
+def _answer(app, sample, url: str, method: str, role: str):
+    client = app.test_client()
     if role != ANONYMOUS:
         response = client.post("/login", data={"email": sample["accounts"][role], "password": PASSWORD})
         assert response.status_code == 302, f"{role} could not log in"
     response = client.open(url, method=method, data={})
     response.close()  # static files are streamed
-    allowed = role in EXPECTED[endpoint][method]
-    if allowed:
-        assert response.status_code not in (401, 403), f"{role} refused on {method} {url}"
-        assert "/login" not in response.headers.get("Location", "") or endpoint.startswith("accounts.log"), (
-            f"{role} sent to the login page on {method} {url}"
-        )
-    elif role == ANONYMOUS:
-        if url.startswith("/api/"):
-            assert response.status_code == 401
-        else:
-            assert response.status_code == 302 and "/login" in response.headers["Location"], (
-                f"anonymous not sent to login on {method} {url}: {response.status_code}"
+    return response
+
+
+@pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{m}-{e}" for e, m in ROUTES])
+def test_access(app, sample, endpoint, method):
+    """Every role (and anonymous) on this route: allowed ones get through, others are refused."""
+    rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint and method in rule.methods)
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **{arg: sample["url_args"][arg] for arg in rule.arguments})
+    for role in _in_checking_order(endpoint, method):
+        response = _answer(app, sample, url, method, role)
+        location = response.headers.get("Location", "")
+        if role in EXPECTED[endpoint][method]:
+            assert response.status_code not in (401, 403), f"{role} refused on {method} {url}"
+            assert "/login" not in location or endpoint.startswith("accounts.log"), (
+                f"{role} sent to the login page on {method} {url}"
             )
-    else:
-        assert response.status_code == 403, f"{role} got {response.status_code} on {method} {url}, expected 403"
+        elif role == ANONYMOUS:
+            if url.startswith("/api/"):
+                assert response.status_code == 401, f"anonymous got {response.status_code} on {method} {url}"
+            else:
+                assert response.status_code == 302 and "/login" in location, (
+                    f"anonymous not sent to login on {method} {url}: {response.status_code}"
+                )
+        else:
+            assert response.status_code == 403, f"{role} got {response.status_code} on {method} {url}, expected 403"

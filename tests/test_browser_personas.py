@@ -20,8 +20,10 @@ def test_persona_logs_in_and_sees_their_home_page(page, demo, email, name, role,
     expect(page.get_by_test_id("my-roles")).to_contain_text(ROLE_LABELS[role])
     navigation = page.get_by_role("navigation", name="Menu principal")
     if role == "admin":
+        navigation.get_by_role("button", name="Administration").click()
         expect(navigation.get_by_role("link", name="Comptes")).to_be_visible()
     else:
+        expect(navigation.get_by_role("button", name="Administration")).to_have_count(0)
         expect(navigation.get_by_role("link", name="Comptes")).to_have_count(0)
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("heading", name="Connexion à Portfolio")).to_be_visible()
@@ -37,7 +39,9 @@ def test_wrong_password_shows_a_french_message(page, demo):
 
 def test_admin_creates_an_account_then_deactivates_it(page, demo):
     browser_login(page, "admin@demo.beta.gouv.fr", DEMO_PASSWORD)
-    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Comptes").click()
+    navigation = page.get_by_role("navigation", name="Menu principal")
+    navigation.get_by_role("button", name="Administration").click()
+    navigation.get_by_role("link", name="Comptes").click()
     page.get_by_role("link", name="Créer un compte").click()
     page.get_by_label("Adresse électronique").fill("nouvelle.intrapreneure@beta.gouv.fr")
     page.get_by_label("Nom complet").fill("Nina Nouvelle")

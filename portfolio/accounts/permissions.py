@@ -100,6 +100,20 @@ def _follow_up_updaters(user, action) -> bool:
     return action.owner_id == user.id or _meeting_managers(user, action.decision.review.meeting)
 
 
+def _committee_followers(user, obj) -> bool:
+    """Who follows the next committees of the whole portfolio: admins, committee chairs, coaches."""
+    return any(user.has_role(role) for role in ("admin", "committee_chair", "coach"))
+
+
+def _reminder_recipients(user, item) -> bool:
+    """The person a notification is for, or a deadline is due from (with none named: anyone)."""
+    if item is None:
+        return True
+    if hasattr(item, "recipient_id"):
+        return item.recipient_id == user.id
+    return item.is_due_from(user)
+
+
 POLICY: dict[str, Rule] = {
     "home.view": _any_user,
     "users.manage": _admin_only,
@@ -116,6 +130,10 @@ POLICY: dict[str, Rule] = {
     "meeting.manage": _meeting_managers,
     "review.prepare": _review_preparers,
     "followup.update": _follow_up_updaters,
+    "governance.next": _committee_followers,
+    "governance.calendar": _any_user,
+    "reminders.own": _reminder_recipients,
+    "reminders.manage": _admin_only,
 }
 
 

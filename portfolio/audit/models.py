@@ -15,6 +15,16 @@ ACTION_LABELS = {
     "delete": "Suppression",
     "deactivate": "Désactivation",
     "reactivate": "Réactivation",
+    "phase_change": "Changement de phase",
+    "phase_correction": "Correction de phase",
+    "status_change": "Changement de statut",
+    "send_pack": "Envoi du dossier",
+    "validate": "Validation",
+    "close": "Clôture",
+    "cancel": "Annulation",
+    "amend": "Rectification",
+    "deadline_done": "Échéance traitée",
+    "generate": "Génération",
 }
 
 

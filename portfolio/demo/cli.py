@@ -12,8 +12,12 @@ demo_cli = AppGroup("demo", help="Données de démonstration.")
 @demo_cli.command("load")
 def load_command():
     """Load the demo data (a second run adds nothing)."""
+    from portfolio.demo.funding import file_demo_reports
+
     with acting_as(label="démo"):
         report = load_demo()
+        for _ in range(file_demo_reports()):
+            report.count("comptes rendus trimestriels")
         db.session.commit()
     if report.total:
         details = ", ".join(f"{count} {kind}" for kind, count in report.created.items())

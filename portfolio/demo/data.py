@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portfolio.accounts import operations
 from portfolio.accounts.models import User
+from portfolio.demo.records import load_startup_records
 from portfolio.extensions import db
 from portfolio.startups.models import Incubator, Organisation, Startup
 
@@ -17,6 +18,10 @@ ORGANISATIONS = [
     ("dinum", "Direction interministérielle du numérique", "DINUM"),
     ("dge", "Direction générale des entreprises", "DGE"),
     ("sg-mef", "Secrétariat général des ministères économiques et financiers", "SG MEF"),
+    # The other signatories of Signaux Faibles' April 2019 convention (slugs as in the registry).
+    ("dgefp", "Délégation générale à l’emploi et à la formation professionnelle", "DGEFP"),
+    ("bdf", "Banque de France", "BDF"),
+    ("acoss", "Agence centrale des organismes de sécurité sociale", "ACOSS"),
 ]
 INCUBATORS = [("dinum", "Le département Accompagnement de services numériques de la DINUM", "dinum")]
 STARTUPS = [
@@ -77,11 +82,18 @@ def load_demo() -> LoadReport:
     }
     for slug, name, pitch, incubator in STARTUPS:
         _get_or_create(Startup, report, "startups", slug, name=name, pitch=pitch, incubator=incubators[incubator])
+    load_startup_records(report)
     for email, name, role, scope in PERSONAS:
         if operations.find_user_by_email(email) is None:
             user = operations.create_user(email, name, DEMO_PASSWORD)
             operations.grant_role(user, role, scope)
             report.count("comptes")
+    from portfolio.demo.funding import load_demo_funding
+
+    load_demo_funding(report)
+    from portfolio.demo.governance import load_demo_governance
+
+    load_demo_governance(report)
     return report
 
 

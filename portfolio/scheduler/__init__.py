@@ -3,6 +3,7 @@
 It is never started by `create_app` or `wsgi.py` (each web worker would start its own).
 It only ticks: the work of each job lives in its domain, and the rows it writes are the truth.
 """
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,11 +21,15 @@ class Job:
     seconds_setting: str
 
 
-#: Jobs registered by the domains (the reminders sweep arrives with its issue).
+#: Jobs registered by the domains, each from a module of JOB_MODULES.
 JOBS: list[Job] = []
+#: The modules that append their job to JOBS when imported (by `build_scheduler`, not before).
+JOB_MODULES = ("portfolio.reminders.jobs",)
 
 
 def build_scheduler(app: Flask, scheduler_class=BlockingScheduler):
+    for module in JOB_MODULES:
+        importlib.import_module(module)
     scheduler = scheduler_class(
         timezone=PARIS,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},

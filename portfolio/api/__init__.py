@@ -1,0 +1,1 @@
+"""The JSON API: read-only views of the portfolio for other tools, under the same permissions."""

@@ -1,0 +1,210 @@
+"""The annex paste-import (paste -> preview -> confirm) and the quarterly consumption reports of
+a convention (the quarters with their due dates and statuses, consumed vs granted with a chart,
+filing a quarter's report). Finance and admins write; funding readers read.
+
+The preview saves nothing: the pasted text travels to the confirmation in a signed token.
+"""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portfolio.accounts.access import authorize, requires
+from portfolio.accounts.models import User
+from portfolio.extensions import db
+from portfolio.funding import reports
+from portfolio.funding.annex import AnnexError
+from portfolio.funding.annex_import import AnnexImportError, build_preview, import_annex, load_preview
+from portfolio.funding.charts import Bar, consumption_chart, percent
+from portfolio.funding.report_forms import AnnexPasteForm, annex_confirm_form, report_form
+from portfolio.funding.views import as_of_day
+from portfolio.timeutil import today_in_paris
+
+bp = Blueprint("funding_reports", __name__, url_prefix="/funding")
+bp.add_app_template_filter(percent, "share")
+
+
+def _convention_or_404(convention_id: int):
+    convention = reports.load_convention(convention_id)
+    if convention is None:
+        abort(404)
+    return convention
+
+
+# --- The annex ------------------------------------------------------------------------------
+
+
+def _paste_page(convention, form, error: str | None = None, status: int = 200):
+    if status != 200:
+        db.session.rollback()
+    return render_template("funding/annex_paste.html", convention=convention, form=form, error=error), status
+
+
+def _preview_page(preview, form, error: str | None = None, row_errors: dict | None = None, status: int = 200):
+    if status != 200:
+        db.session.rollback()
+    return (
+        render_template(
+            "funding/annex_preview.html",
+            convention=preview.convention,
+            preview=preview,
+            form=form,
+            error=error,
+            row_errors=row_errors or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/conventions/<int:convention_id>/annex", methods=["GET", "POST"])
+@requires("funding.edit")
+def annex_import(convention_id: int):
+    convention = _convention_or_404(convention_id)
+    authorize("funding.edit", convention)
+    today = today_in_paris()
+    if request.method == "POST" and "token" in request.form:
+        return _confirm(convention, today)
+    form = AnnexPasteForm()
+    if not form.is_submitted():
+        return _paste_page(convention, form)
+    if not form.validate():
+        return _paste_page(convention, form, status=422)
+    try:
+        preview = build_preview(convention, form.text.data, today)
+    except AnnexError as error:
+        form.text.errors.append(str(error))
+        return _paste_page(convention, form, status=422)
+    return _preview_page(preview, annex_confirm_form(preview))
+
+
+def _confirm(convention, today):
+    """Second step: back to the text, or create the lines of the previewed annex."""
+    paste = AnnexPasteForm(formdata=None)
+    try:
+        preview = load_preview(convention, request.form.get("token", ""), today)
+    except (AnnexImportError, AnnexError) as error:
+        return _paste_page(convention, paste, error=str(error), status=422)
+    form = annex_confirm_form(preview, formdata=request.form)
+    if form.back.data:
+        paste.text.data = preview.text
+        return _paste_page(convention, paste)
+    if preview.stale:
+        return _preview_page(
+            preview,
+            annex_confirm_form(preview),
+            error="Les startups ont changé depuis l’aperçu : vérifiez les correspondances puis confirmez à nouveau.",
+            status=422,
+        )
+    if not form.validate():
+        return _preview_page(preview, form, status=422)
+    try:
+        lines = import_annex(preview, form.choices())
+    except AnnexImportError as error:
+        for line_no, message in error.by_line.items():
+            if f"row_{line_no}" in form:
+                form.row_field(line_no).errors = [*form.row_field(line_no).errors, message]
+        return _preview_page(preview, form, error=str(error), row_errors=error.by_line, status=422)
+    db.session.commit()
+    count = len(lines)
+    flash(f"{count} ligne{'s' if count > 1 else ''} de financement importée{'s' if count > 1 else ''} depuis l’annexe.", "success")
+    return redirect(url_for("funding.convention_detail", convention_id=convention.id))
+
+
+# --- Quarterly reports ----------------------------------------------------------------------
+
+
+def _bars(consumption) -> tuple[list[Bar], Bar]:
+    bars = [
+        Bar(
+            f"{item.line.startup.name} — {item.line.fiscal_year}",
+            item.envelope.granted_ae,
+            item.envelope.committed_ae,
+            item.envelope.granted_cp,
+            item.envelope.paid_cp,
+        )
+        for item in consumption.lines
+    ]
+    total = consumption.total
+    return bars, Bar("Total de la convention", total.granted_ae, total.committed_ae, total.granted_cp, total.paid_cp)
+
+
+def _submitters(convention) -> dict[int, str]:
+    ids = {report.submitted_by_id for report in convention.reports if report.submitted_by_id}
+    if not ids:
+        return {}
+    return {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
+
+
+@bp.route("/conventions/<int:convention_id>/reports")
+@requires("funding.view")
+def report_list(convention_id: int):
+    convention = _convention_or_404(convention_id)
+    authorize("funding.view", convention)
+    day, day_error = as_of_day()
+    consumption = reports.consumption(convention, day)
+    bars, total = _bars(consumption)
+    html = render_template(
+        "funding/report_list.html",
+        convention=convention,
+        day=day,
+        today=today_in_paris(),
+        day_error=day_error,
+        schedule=reports.schedule(convention, day),
+        consumption=consumption,
+        chart=consumption_chart(bars, total) if consumption.lines else None,
+        submitters=_submitters(convention),
+    )
+    return (html, 422) if day_error else html
+
+
+def _quarter_or_404(convention, key: str, today):
+    try:
+        quarter = reports.Quarter.from_key(key)
+    except ValueError:
+        abort(404)
+    known = {state.quarter for state in reports.schedule(convention, today)}
+    if quarter not in known:
+        abort(404)
+    return quarter
+
+
+@bp.route("/conventions/<int:convention_id>/reports/<quarter>", methods=["GET", "POST"])
+@requires("funding.view")
+def report_file(convention_id: int, quarter: str):
+    """A quarter's report: shown once filed; the form to file it for finance and admins."""
+    convention = _convention_or_404(convention_id)
+    authorize("funding.edit" if request.method == "POST" else "funding.view", convention)
+    today = today_in_paris()
+    period = _quarter_or_404(convention, quarter, today)
+    context = {
+        "convention": convention,
+        "state": next(state for state in reports.schedule(convention, today) if state.quarter == period),
+        "rows": reports.quarter_lines(convention, period),
+        "submitters": _submitters(convention),
+        "today": today,
+    }
+    form = report_form(convention.lines, today)
+    if request.method == "POST":
+        if not form.validate():
+            return _report_page(context, form, status=422)
+        try:
+            reports.file_report(
+                convention,
+                period,
+                form.submitted_on.data,
+                form.entries(convention.lines),
+                today=today,
+                by=current_user,
+                note=form.note.data,
+            )
+        except reports.ReportError as error:
+            return _report_page(context, form, error=str(error), status=422)
+        db.session.commit()
+        flash(f"Le compte rendu du {period.label} est enregistré.", "success")
+        return redirect(url_for("funding_reports.report_list", convention_id=convention.id))
+    return _report_page(context, form)
+
+
+def _report_page(context: dict, form, error: str | None = None, status: int = 200):
+    if status != 200:
+        db.session.rollback()
+    return render_template("funding/report_form.html", form=form, error=error, **context), status

@@ -1,0 +1,171 @@
+"""Reading the funding: the conventions list, a convention's page (as of any day), the finance
+view of every warning, the signed document, the two CSV exports, and the startup page's funding
+partial. Funding readers only; the intrapreneurs see their startup's lines on its page.
+The writing pages are in `edit_views` (same blueprint)."""
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+
+from portfolio.accounts.access import requires
+from portfolio.extensions import db
+from portfolio.funding import exports, queries
+from portfolio.funding.forms import ConventionFilterForm
+from portfolio.funding.models import (
+    CONVENTION_KINDS,
+    CONVENTION_STATUSES,
+    OBLIGATION_KINDS,
+    PARTY_ROLES,
+)
+from portfolio.funding.documents import document_file
+from portfolio.funding.warnings import WARNING_KINDS, all_warnings, convention_warnings
+from portfolio.startups.models import Startup
+from portfolio.timeutil import today_in_paris
+
+bp = Blueprint("funding", __name__, url_prefix="/funding")
+
+LABELS = {
+    "kinds": CONVENTION_KINDS,
+    "statuses": CONVENTION_STATUSES,
+    "roles": PARTY_ROLES,
+    "obligations": OBLIGATION_KINDS,
+    "warnings": WARNING_KINDS,
+}
+
+
+@bp.record_once
+def _install_labels(state) -> None:
+    # A global, not a context processor: the macros of funding/_macros.html read it too.
+    state.app.jinja_env.globals["funding_labels"] = LABELS
+
+
+@bp.app_template_global("startup_funding")
+def startup_funding_for_page(startup: Startup) -> queries.StartupFunding:
+    """The startup page's funding partial calls this (it checks `startup.funding` itself first)."""
+    return queries.startup_funding(startup, today_in_paris())
+
+
+def documents_folder() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
+def as_of_day() -> tuple[date, str | None]:
+    """The `on=YYYY-MM-DD` parameter (today when absent), and a French error when it is not a date."""
+    text = (request.args.get("on") or "").strip()
+    if not text:
+        return today_in_paris(), None
+    try:
+        return date.fromisoformat(text), None
+    except ValueError:
+        return today_in_paris(), f"« {text} » n’est pas une date : utilisez le format AAAA-MM-JJ."
+
+
+# --- The list -------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@requires("funding.view")
+def convention_list():
+    form = ConventionFilterForm(request.args)
+    form.set_choices(queries.funded_years(), queries.funded_startups())
+    valid = form.validate()
+    startup = None
+    if valid and form.startup.data:
+        startup = db.session.scalar(db.select(Startup).where(Startup.slug == form.startup.data))
+    statement = queries.convention_list(
+        status=form.status.data if valid else None,
+        year=int(form.year.data) if valid and form.year.data else None,
+        startup=startup,
+    )
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    today = today_in_paris()
+    rows = [
+        (convention, queries.totals_on(convention.lines, today), len(convention_warnings(convention, today)))
+        for convention in page.items
+    ]
+    html = render_template("funding/list.html", form=form, page=page, rows=rows, today=today)
+    return (html, 422) if not valid else html
+
+
+# --- A convention ---------------------------------------------------------------------------
+
+
+@bp.route("/conventions/<int:convention_id>")
+@requires("funding.view")
+def convention_detail(convention_id: int):
+    convention = queries.load_convention(convention_id, full=True)
+    day, error = as_of_day()
+    today = today_in_paris()
+    role_order = list(PARTY_ROLES)
+    html = render_template(
+        "funding/detail.html",
+        convention=convention,
+        day=day,
+        today=today,
+        day_error=error,
+        parties=sorted(convention.parties, key=lambda party: (role_order.index(party.role), party.id)),
+        lines=queries.line_views(convention, day),
+        totals=queries.totals_on(convention.lines, day),
+        warnings=convention_warnings(convention, today),
+        events=queries.convention_events(convention),
+    )
+    return (html, 422) if error else html
+
+
+@bp.route("/conventions/<int:convention_id>/document.pdf")
+@requires("funding.view")
+def document_download(convention_id: int):
+    convention = queries.load_convention(convention_id)
+    path = document_file(convention, documents_folder())
+    if path is None:
+        abort(404)
+    return send_file(
+        path, mimetype="application/pdf", as_attachment=True, download_name=convention.document_name or path.name
+    )
+
+
+# --- Finance: every warning -----------------------------------------------------------------
+
+
+@bp.route("/warnings")
+@requires("funding.view")
+def warning_list():
+    code = request.args.get("code") or None
+    if code is not None and code not in WARNING_KINDS:
+        code = None
+    warnings = all_warnings(queries.all_conventions(), today_in_paris())
+    counts = {kind: sum(1 for warning in warnings if warning.code == kind) for kind in WARNING_KINDS}
+    shown = [warning for warning in warnings if code is None or warning.code == code]
+    return render_template("funding/warnings.html", warnings=shown, counts=counts, code=code, total=len(warnings))
+
+
+# --- Exports --------------------------------------------------------------------------------
+
+
+def _csv(text: str, name: str, day: date) -> Response:
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{day.isoformat()}.csv"'},
+    )
+
+
+@bp.route("/lines.csv")
+@requires("funding.view")
+def lines_csv():
+    day, error = as_of_day()
+    if error:
+        return Response(error, status=422, mimetype="text/plain")
+    return _csv(exports.lines_csv(queries.export_lines(), day), "lignes-de-financement", day)
+
+
+@bp.route("/conventions.csv")
+@requires("funding.view")
+def conventions_csv():
+    day, error = as_of_day()
+    if error:
+        return Response(error, status=422, mimetype="text/plain")
+    return _csv(exports.conventions_csv(queries.export_conventions(), day), "conventions", day)
+
+
+from portfolio.funding import edit_views  # noqa: E402,F401  (registers the writing pages on `bp`)

@@ -1,0 +1,235 @@
+"""Forms of the governance pages: scheduling, participants, the agenda, the preparation, the
+decision with its follow-ups, attendance and minutes. Messages are French; the rules
+themselves live in `operations` and `decisions`."""
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portfolio.forms import REQUIRED, Form, choices
+from portfolio.funding.amounts import AmountError, parse_amount
+from portfolio.governance.decisions import RECORDABLE_OUTCOMES
+from portfolio.governance.models import (
+    ACTION_STATUSES,
+    DEFAULT_SLOTS,
+    IMPACT_CRITERIA,
+    IMPACT_LEVELS,
+    MEETING_KINDS,
+    PARTICIPANT_ROLES,
+)
+from portfolio.governance.operations import MAX_SLOT_MINUTES
+from portfolio.startups.phases import PHASE_LABELS
+
+EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
+SLOT = f"Saisissez un nombre de minutes entre 0 et {MAX_SLOT_MINUTES}."
+REASON_HINT = "La réunion est clôturée : cette correction est un amendement, gardé dans l’historique avec son motif."
+
+
+class AmountText(StringField):
+    """An amount in euros as people write it ("452 900", "452 900,50"), read by parse_amount."""
+
+    def pre_validate(self, form) -> None:
+        if self.data and self.data.strip():
+            try:
+                parse_amount(self.data)
+            except AmountError as error:
+                raise ValidationError(str(error)) from None
+
+
+def _reason() -> TextAreaField:
+    return TextAreaField("Motif de la correction", validators=[Optional(), Length(max=2000)], description=REASON_HINT)
+
+
+class MeetingForm(Form):
+    kind = SelectField(
+        "Type de réunion",
+        choices=choices(MEETING_KINDS.items(), empty="— Choisir un type —"),
+        validators=[DataRequired("Choisissez le type de réunion.")],
+        default="",
+    )
+    title = StringField(
+        "Intitulé",
+        validators=[Optional(), Length(max=300)],
+        description="Laissé vide : le type et la date, par exemple « Comité d’investissement du 12/03/2027 ».",
+    )
+    day = DateField("Date", validators=[DataRequired("Indiquez la date de la réunion.")])
+    at = TimeField("Heure de début (heure de Paris)", validators=[DataRequired("Indiquez l’heure de début.")])
+    location = StringField("Lieu", validators=[Optional(), Length(max=300)], description="Adresse ou salle.")
+    video_link = URLField(
+        "Lien de visioconférence",
+        validators=[
+            Optional(),
+            URL(message="Saisissez une adresse web complète, commençant par https://."),
+            Length(max=500),
+        ],
+    )
+    chair = SelectField("Présidence", validators=[DataRequired("Choisissez la présidence de la réunion.")])
+
+
+class ParticipantForm(Form):
+    user = SelectField("Compte de l’application", validators=[Optional()])
+    name = StringField(
+        "Nom (personne extérieure)",
+        validators=[Optional(), Length(max=200)],
+        description="Laissez vide pour un compte choisi ci-dessus.",
+    )
+    email = EmailField(
+        "Adresse électronique (personne extérieure)", validators=[Optional(), Email(EMAIL), Length(max=254)]
+    )
+    organisation = StringField(
+        "Organisation", validators=[Optional(), Length(max=300)], description="Par exemple : DGE."
+    )
+    role = SelectField(
+        "Rôle",
+        choices=choices(PARTICIPANT_ROLES.items(), empty="— Choisir un rôle —"),
+        validators=[DataRequired("Choisissez le rôle du participant.")],
+        default="",
+    )
+
+
+def _slot(label: str, key: str) -> IntegerField:
+    return IntegerField(
+        label,
+        default=DEFAULT_SLOTS[key],
+        validators=[InputRequired(SLOT), NumberRange(min=0, max=MAX_SLOT_MINUTES, message=SLOT)],
+    )
+
+
+class SlotsForm(Form):
+    presentation = _slot("Présentation (minutes)", "presentation")
+    questions = _slot("Questions (minutes)", "questions")
+    deliberation = _slot("Délibération (minutes)", "deliberation")
+
+
+class ReviewForm(SlotsForm):
+    startup = SelectField("Startup", validators=[DataRequired("Choisissez la startup à examiner.")])
+
+
+class MoveForm(Form):
+    direction = HiddenField(validators=[AnyOf(["up", "down"], message="Sens inconnu.")])
+
+
+class PreparationForm(Form):
+    done_since_last = TextAreaField(
+        "Ce qui a été fait depuis le dernier comité", validators=[Optional(), Length(max=10_000)]
+    )
+    objectives = TextAreaField("Objectifs des 6 prochains mois", validators=[Optional(), Length(max=10_000)])
+    budget_asked = AmountText(
+        "Budget demandé (euros)",
+        validators=[Optional(), Length(max=40)],
+        description="Par exemple : 452 900 ou 452 900,50.",
+    )
+    blockers = TextAreaField("Points de blocage", validators=[Optional(), Length(max=10_000)])
+
+    @property
+    def impact_fields(self):
+        """(criterion key, label, level field, comment field) in the doctrine's order."""
+        return [
+            (key, label, self[f"impact_{key}_level"], self[f"impact_{key}_comment"])
+            for key, label in IMPACT_CRITERIA.items()
+        ]
+
+    def impact_values(self) -> dict[str, tuple[str | None, str | None]]:
+        return {key: (level.data, comment.data) for key, _, level, comment in self.impact_fields}
+
+
+for _key, _label in IMPACT_CRITERIA.items():
+    setattr(
+        PreparationForm,
+        f"impact_{_key}_level",
+        SelectField(f"{_label} : niveau", choices=choices(IMPACT_LEVELS.items(), empty="— Non évalué —"), default=""),
+    )
+    setattr(
+        PreparationForm,
+        f"impact_{_key}_comment",
+        TextAreaField(f"{_label} : commentaire", validators=[Optional(), Length(max=2000)]),
+    )
+
+
+class FollowUpForm(Form):
+    """One row of the decision's follow-ups (inside DecisionForm: no CSRF token of its own)."""
+
+    class Meta:
+        csrf = False
+
+    id = HiddenField()
+    text = StringField("Action", validators=[Optional(), Length(max=2000)])
+    owner = SelectField("Responsable (compte)", validators=[Optional()], default="")
+    owner_name = StringField("ou responsable (nom)", validators=[Optional(), Length(max=200)])
+    due_on = DateField("Échéance", validators=[Optional()])
+    status = SelectField("Statut", choices=choices(ACTION_STATUSES.items()), default="open")
+
+
+class DecisionForm(Form):
+    outcome = SelectField(
+        "Issue",
+        choices=choices(RECORDABLE_OUTCOMES.items(), empty="— Choisir l’issue —"),
+        validators=[DataRequired("Choisissez l’issue de la revue.")],
+        default="",
+    )
+    phase_change_to = SelectField(
+        "Changement de phase décidé",
+        choices=choices(PHASE_LABELS.items(), empty="— Aucun changement de phase —"),
+        validators=[Optional()],
+        default="",
+    )
+    phase_change_on = DateField("À partir du", validators=[Optional()])
+    amount_granted = AmountText("Montant accordé (euros)", validators=[Optional(), Length(max=40)])
+    conditions = TextAreaField("Conditions", validators=[Optional(), Length(max=10_000)])
+    reserves = TextAreaField("Réserves", validators=[Optional(), Length(max=10_000)])
+    follow_ups = FieldList(FormField(FollowUpForm), min_entries=0)
+    reason = _reason()
+
+    def set_owner_choices(self, pairs) -> None:
+        for entry in self.follow_ups:
+            entry.form.owner.choices = choices(pairs, empty="— Aucun compte —")
+
+
+class MinutesForm(Form):
+    minutes = TextAreaField("Compte rendu de la revue", validators=[Optional(), Length(max=50_000)])
+    reason = _reason()
+
+
+class ValidateForm(Form):
+    #: Set by the confirmation step when the phase change goes against the lifecycle.
+    confirmed = HiddenField(default="")
+
+
+class FollowUpStatusForm(Form):
+    status = SelectField("Statut", choices=choices(ACTION_STATUSES.items()), validators=[DataRequired(REQUIRED)])
+
+
+def attendance_form_for(participants, **kwargs):
+    """Attendance (one checkbox per participant), the meeting's minutes and, once closed, the reason."""
+
+    class AttendanceForm(Form):
+        minutes = TextAreaField("Compte rendu général de la réunion", validators=[Optional(), Length(max=50_000)])
+        reason = _reason()
+
+    for participant in participants:
+        setattr(AttendanceForm, f"present_{participant.id}", BooleanField(str(participant)))
+    form = AttendanceForm(**kwargs)
+    form.presence_fields = [(participant, form[f"present_{participant.id}"]) for participant in participants]
+    return form

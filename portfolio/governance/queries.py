@@ -1,0 +1,99 @@
+"""Reading meetings: the ones a person may see (the same rule as `meeting.view`, in SQL, for the
+paginated list), in the order the list shows them, and the choices the governance forms offer."""
+
+from datetime import date
+
+from sqlalchemy import Select, case, exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from portfolio.accounts.models import RoleGrant, User
+from portfolio.extensions import db
+from portfolio.governance.models import Meeting, Participant, Review
+from portfolio.startups import phases
+from portfolio.startups.models import CoIncubation, Startup
+from portfolio.timeutil import utcnow
+
+
+def visible_meetings(user) -> Select:
+    """The meetings `user` may read, theirs as chair first, then upcoming (soonest first), then past
+    (latest first). Mirrors the `meeting.view` rule of portfolio.accounts.permissions."""
+    statement = select(Meeting).options(
+        selectinload(Meeting.chair), selectinload(Meeting.reviews).selectinload(Review.startup)
+    )
+    sees_all = (
+        user.has_role("admin")
+        or user.has_role("committee_chair")
+        or any(grant.incubator_id is None for grant in user.grants("coach"))
+    )
+    if not sees_all:
+        conditions = [
+            Meeting.chair_id == user.id,
+            exists().where(Participant.meeting_id == Meeting.id, Participant.user_id == user.id),
+        ]
+        own = [grant.startup_id for grant in user.grants("intrapreneur") if grant.startup_id is not None]
+        if own:
+            conditions.append(exists().where(Review.meeting_id == Meeting.id, Review.startup_id.in_(own)))
+        incubators = [grant.incubator_id for grant in user.grants("coach")]
+        if incubators:
+            co_incubated = exists().where(
+                CoIncubation.startup_id == Review.startup_id, CoIncubation.incubator_id.in_(incubators)
+            )
+            conditions.append(
+                exists()
+                .where(Review.meeting_id == Meeting.id, Startup.id == Review.startup_id)
+                .where(or_(Startup.incubator_id.in_(incubators), co_incubated))
+            )
+        statement = statement.where(or_(*conditions))
+    now = utcnow()
+    past = case((Meeting.starts_at < now, 1), else_=0)
+    return statement.order_by(
+        case((Meeting.chair_id == user.id, 0), else_=1),
+        past,
+        case((Meeting.starts_at >= now, Meeting.starts_at)),
+        Meeting.starts_at.desc(),
+        Meeting.id.desc(),
+    )
+
+
+def chair_choices() -> list[tuple[int, str]]:
+    """Active accounts that may preside: committee chairs."""
+    statement = (
+        select(User)
+        .where(User.active.is_(True), exists().where(RoleGrant.user_id == User.id, RoleGrant.role == "committee_chair"))
+        .order_by(User.name, User.id)
+    )
+    return [(user.id, user.name) for user in db.session.scalars(statement)]
+
+
+def account_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
+    statement = select(User).where(User.active.is_(True)).order_by(User.name, User.id)
+    return [
+        (user.id, f"{user.name} <{user.email}>") for user in db.session.scalars(statement) if user.id not in exclude
+    ]
+
+
+def startup_choices(today: date, exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
+    """Every startup with its phase today; a stopped one is offered (and refused with the reason)."""
+    current = phases.phase_on_query(today).subquery()
+    rows = db.session.execute(
+        select(Startup.id, Startup.name, current.c.phase)
+        .outerjoin(current, current.c.startup_id == Startup.id)
+        .order_by(Startup.name, Startup.id)
+    ).all()
+    return [
+        (startup_id, f"{name} — {phases.label(phase) if phase else 'sans phase'}")
+        for startup_id, name, phase in rows
+        if startup_id not in exclude
+    ]
+
+
+def follow_up_owner_choices(review: Review) -> list[tuple[int, str]]:
+    """Who may own a follow-up: the meeting's participants with an account and the startup's intrapreneurs."""
+    ids = {participant.user_id for participant in review.meeting.participants if participant.user_id}
+    intrapreneurs = select(RoleGrant.user_id).where(
+        RoleGrant.role == "intrapreneur", RoleGrant.startup_id == review.startup_id
+    )
+    statement = (
+        select(User).where(User.active.is_(True), or_(User.id.in_(ids), User.id.in_(intrapreneurs))).order_by(User.name)
+    )
+    return [(user.id, user.name) for user in db.session.scalars(statement)]

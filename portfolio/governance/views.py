@@ -1,0 +1,402 @@
+"""Meeting pages: the list, scheduling, the meeting page (agenda with its times, participants,
+preparations, pack, attendance, decisions, closing) and the printable pack. The pages of
+one review (preparation, minutes, decision, validation, follow-ups) are in `review_views`,
+registered on the same blueprint.
+
+Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
+redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portfolio.accounts.access import authorize, requires
+from portfolio.accounts.forms import ConfirmForm
+from portfolio.accounts.models import User
+from portfolio.extensions import db
+from portfolio.governance import decisions, operations
+from portfolio.governance.dossier import (
+    PREPARATION_STATUSES,
+    agenda,
+    dossiers,
+    load_meeting,
+    missing_preparations,
+    preparation_gaps,
+    preparation_status,
+)
+from portfolio.governance.forms import MeetingForm, ParticipantForm, ReviewForm, attendance_form_for
+from portfolio.governance.models import (
+    ACTION_STATUSES,
+    DECISION_OUTCOMES,
+    IMPACT_CRITERIA,
+    IMPACT_LEVELS,
+    MEETING_KINDS,
+    MEETING_STATUSES,
+    PARTICIPANT_ROLES,
+    Participant,
+)
+from portfolio.governance.queries import account_choices, chair_choices, startup_choices, visible_meetings
+from portfolio.forms import choices
+from portfolio.startups.models import Startup
+from portfolio.startups.startup_page import events_about
+from portfolio.timeutil import to_paris, today_in_paris
+
+bp = Blueprint("governance", __name__, url_prefix="/governance")
+
+#: Vocabularies the governance templates show in words.
+LABELS = {
+    "kinds": MEETING_KINDS,
+    "statuses": MEETING_STATUSES,
+    "roles": PARTICIPANT_ROLES,
+    "outcomes": DECISION_OUTCOMES,
+    "action_statuses": ACTION_STATUSES,
+    "criteria": IMPACT_CRITERIA,
+    "levels": IMPACT_LEVELS,
+    "preparation_statuses": PREPARATION_STATUSES,
+}
+
+
+@bp.app_context_processor
+def governance_labels():
+    return {"governance_labels": LABELS}
+
+
+def failed(template: str, error: Exception | None = None, **context):
+    """Re-render a form after a broken rule or invalid input: nothing was saved."""
+    db.session.rollback()
+    return render_template(template, error=str(error) if error else None, **context), 422
+
+
+def meeting_url(meeting, anchor: str | None = None) -> str:
+    return url_for("governance.meeting_detail", meeting_id=meeting.id, _anchor=anchor)
+
+
+def managed_meeting(meeting_id: int, full: bool = False):
+    meeting = load_meeting(meeting_id, full=full)
+    authorize("meeting.manage", meeting)
+    return meeting
+
+
+# --- List and scheduling -------------------------------------------------------------------
+
+
+@bp.route("/meetings")
+@requires("meeting.view")
+def meeting_list():
+    page = db.paginate(visible_meetings(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("governance/meeting_list.html", page=page)
+
+
+def _meeting_form(meeting=None) -> MeetingForm:
+    form = MeetingForm()
+    form.chair.choices = choices(chair_choices(), empty="— Choisir la présidence —")
+    if not form.is_submitted():
+        if meeting is not None:
+            local = to_paris(meeting.starts_at)
+            form.kind.data, form.title.data, form.day.data, form.at.data = (
+                meeting.kind,
+                meeting.title,
+                local.date(),
+                local.time(),
+            )
+            form.location.data, form.video_link.data = meeting.location, meeting.video_link
+            form.chair.data = str(meeting.chair_id or "")
+        elif current_user.has_role("committee_chair"):
+            form.chair.data = str(current_user.id)
+    return form
+
+
+def _meeting_values(form: MeetingForm) -> dict:
+    return {
+        "kind": form.kind.data,
+        "day": form.day.data,
+        "at": form.at.data,
+        "chair": db.session.get(User, int(form.chair.data)) if form.chair.data else None,
+        "title": form.title.data,
+        "location": form.location.data,
+        "video_link": form.video_link.data,
+    }
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@requires("meeting.schedule")
+def meeting_schedule():
+    form = _meeting_form()
+    context = {"form": form, "meeting": None}
+    if form.validate_on_submit():
+        try:
+            meeting = operations.schedule_meeting(**_meeting_values(form))
+        except operations.GovernanceError as error:
+            return failed("governance/meeting_form.html", error, **context)
+        db.session.commit()
+        flash(f"Réunion programmée : {meeting.title}. Ajoutez les startups à examiner et les participants.", "success")
+        return redirect(meeting_url(meeting))
+    if form.is_submitted():
+        return failed("governance/meeting_form.html", **context)
+    return render_template("governance/meeting_form.html", **context)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@requires("meeting.manage")
+def meeting_edit(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    form = _meeting_form(meeting)
+    context = {"form": form, "meeting": meeting}
+    if form.validate_on_submit():
+        try:
+            operations.edit_meeting(meeting, **_meeting_values(form))
+        except operations.GovernanceError as error:
+            return failed("governance/meeting_form.html", error, **context)
+        db.session.commit()
+        flash("La réunion est modifiée.", "success")
+        return redirect(meeting_url(meeting))
+    if form.is_submitted():
+        return failed("governance/meeting_form.html", **context)
+    return render_template("governance/meeting_form.html", **context)
+
+
+# --- The meeting page and the pack ---------------------------------------------------------
+
+
+def _history(meeting) -> list:
+    records = [meeting, *meeting.participants]
+    for review in meeting.reviews:
+        records.append(review)
+        if review.preparation is not None:
+            records.append(review.preparation)
+        if review.decision is not None:
+            records.extend([review.decision, *review.decision.follow_ups])
+    return events_about(records)
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@requires("meeting.view")
+def meeting_detail(meeting_id: int):
+    meeting = load_meeting(meeting_id, full=True)
+    authorize("meeting.view", meeting)
+    history = _history(meeting)
+    return render_template(
+        "governance/meeting_detail.html",
+        meeting=meeting,
+        agenda=agenda(meeting),
+        statuses={review.id: preparation_status(review) for review in meeting.reviews},
+        gaps={review.id: preparation_gaps(review.preparation) for review in meeting.reviews},
+        missing=missing_preparations(meeting),
+        pack_due_on=operations.pack_due_on(meeting),
+        recipients=operations.pack_recipients(meeting),
+        history=history,
+        amendments=[event for event in history if event.action == "amend"],
+        today=today_in_paris(),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/pack")
+@requires("meeting.view")
+def pack(meeting_id: int):
+    meeting = load_meeting(meeting_id, full=True)
+    authorize("meeting.view", meeting)
+    today = today_in_paris()
+    return render_template(
+        "governance/pack.html",
+        meeting=meeting,
+        dossiers=dossiers(meeting, today),
+        missing=missing_preparations(meeting),
+        today=today,
+    )
+
+
+def _confirm(meeting, title: str, question: str, confirm_label: str, form=None):
+    return render_template(
+        "accounts/confirm.html",
+        form=form or ConfirmForm(),
+        title=title,
+        question=question,
+        confirm_label=confirm_label,
+        cancel_url=meeting_url(meeting),
+    )
+
+
+def _rule_broken(meeting, error: Exception, anchor: str | None = None):
+    """A confirmed action the rules refuse: back to the meeting page with the reason, nothing saved."""
+    db.session.rollback()
+    flash(f"Rien n’a été enregistré : {error}", "error")
+    return redirect(meeting_url(meeting, anchor))
+
+
+@bp.route("/meetings/<int:meeting_id>/send", methods=["GET", "POST"])
+@requires("meeting.manage")
+def pack_send(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            recipients = operations.send_pack(meeting)
+        except operations.GovernanceError as error:
+            return _rule_broken(meeting, error, "dossier")
+        db.session.commit()
+        flash(f"Envoi enregistré : dossier noté comme envoyé à {len(recipients)} destinataire(s).", "success")
+        return redirect(meeting_url(meeting, "dossier"))
+    recipients = operations.pack_recipients(meeting)
+    question = (
+        f"Enregistrer l’envoi du dossier à : {', '.join(recipients) or 'aucun participant n’a d’adresse'} ? "
+        "L’application enregistre la date et les destinataires ; elle n’envoie pas encore de courriel : "
+        "transmettez vous-même le dossier imprimable."
+    )
+    return _confirm(meeting, "Enregistrer l’envoi du dossier", question, "Enregistrer l’envoi", form)
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@requires("meeting.manage")
+def meeting_cancel(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            operations.cancel_meeting(meeting)
+        except operations.GovernanceError as error:
+            return _rule_broken(meeting, error)
+        db.session.commit()
+        flash("La réunion est annulée.", "success")
+        return redirect(meeting_url(meeting))
+    return _confirm(
+        meeting,
+        "Annuler la réunion",
+        f"Annuler « {meeting.title} » ? Elle restera dans l’historique.",
+        "Annuler la réunion",
+        form,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/close", methods=["GET", "POST"])
+@requires("meeting.manage")
+def meeting_close(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            decisions.close_meeting(meeting)
+        except operations.GovernanceError as error:
+            return _rule_broken(meeting, error, "decisions")
+        db.session.commit()
+        flash(
+            "La réunion est clôturée : ses comptes rendus et décisions ne changent plus que par amendement motivé.",
+            "success",
+        )
+        return redirect(meeting_url(meeting))
+    undecided = [review.startup.name for review in operations.ordered_reviews(meeting) if review.decision is None]
+    question = (
+        "Clôturer la réunion ? Les comptes rendus et les décisions seront verrouillés ; "
+        "toute correction ultérieure sera un amendement motivé."
+    )
+    if undecided:
+        question += f" Aucune décision n’est enregistrée pour : {', '.join(undecided)}."
+    return _confirm(meeting, "Clôturer la réunion", question, "Clôturer", form)
+
+
+# --- Participants --------------------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/participants/new", methods=["GET", "POST"])
+@requires("meeting.manage")
+def participant_add(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    form = ParticipantForm()
+    present = {participant.user_id for participant in meeting.participants if participant.user_id}
+    form.user.choices = choices(account_choices(exclude=present), empty="— Personne extérieure —")
+    context = {"form": form, "meeting": meeting}
+    if form.validate_on_submit():
+        user = db.session.get(User, int(form.user.data)) if form.user.data else None
+        try:
+            participant = operations.add_participant(
+                meeting,
+                form.role.data,
+                user=user,
+                name=form.name.data,
+                email=form.email.data,
+                organisation=form.organisation.data,
+            )
+        except operations.GovernanceError as error:
+            return failed("governance/participant_form.html", error, **context)
+        db.session.commit()
+        flash(f"{participant.name} participe à la réunion.", "success")
+        return redirect(meeting_url(meeting, "participants"))
+    if form.is_submitted():
+        return failed("governance/participant_form.html", **context)
+    return render_template("governance/participant_form.html", **context)
+
+
+@bp.route("/meetings/<int:meeting_id>/participants/<int:participant_id>/remove", methods=["GET", "POST"])
+@requires("meeting.manage")
+def participant_remove(meeting_id: int, participant_id: int):
+    meeting = managed_meeting(meeting_id)
+    participant = db.get_or_404(Participant, participant_id)
+    if participant.meeting_id != meeting.id:
+        return redirect(meeting_url(meeting, "participants"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = participant.name
+        try:
+            operations.remove_participant(participant)
+        except operations.GovernanceError as error:
+            return _rule_broken(meeting, error, "participants")
+        db.session.commit()
+        flash(f"{name} ne participe plus à la réunion.", "success")
+        return redirect(meeting_url(meeting, "participants"))
+    return _confirm(meeting, "Retirer un participant", f"Retirer {participant} de la réunion ?", "Retirer", form)
+
+
+# --- Agenda and attendance -----------------------------------------------------------------
+
+
+@bp.route("/meetings/<int:meeting_id>/reviews/new", methods=["GET", "POST"])
+@requires("meeting.manage")
+def review_add(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    form = ReviewForm()
+    today = today_in_paris()
+    form.startup.choices = choices(
+        startup_choices(today, exclude={review.startup_id for review in meeting.reviews}),
+        empty="— Choisir une startup —",
+    )
+    context = {"form": form, "meeting": meeting}
+    if form.validate_on_submit():
+        startup = db.session.get(Startup, int(form.startup.data))
+        try:
+            review = operations.add_review(
+                meeting, startup, form.presentation.data, form.questions.data, form.deliberation.data, today=today
+            )
+        except operations.GovernanceError as error:
+            return failed("governance/review_form.html", error, **context)
+        db.session.commit()
+        flash(f"{review.startup.name} est à l’ordre du jour.", "success")
+        return redirect(meeting_url(meeting, "ordre-du-jour"))
+    if form.is_submitted():
+        return failed("governance/review_form.html", **context)
+    return render_template("governance/review_form.html", **context)
+
+
+@bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
+@requires("meeting.manage")
+def attendance(meeting_id: int):
+    meeting = managed_meeting(meeting_id)
+    participants = list(meeting.participants)
+    defaults = {f"present_{participant.id}": bool(participant.attended) for participant in participants}
+    form = attendance_form_for(
+        participants, data=None if request.method == "POST" else {**defaults, "minutes": meeting.minutes}
+    )
+    context = {"form": form, "meeting": meeting}
+    if form.validate_on_submit():
+        present = {participant.id for participant, field in form.presence_fields if field.data}
+        try:
+            decisions.record_attendance(meeting, present, form.minutes.data, reason=form.reason.data)
+        except operations.GovernanceError as error:
+            return failed("governance/attendance_form.html", error, **context)
+        db.session.commit()
+        flash("Présence et compte rendu enregistrés.", "success")
+        return redirect(meeting_url(meeting, "participants"))
+    if form.is_submitted():
+        return failed("governance/attendance_form.html", **context)
+    return render_template("governance/attendance_form.html", **context)
+
+
+from portfolio.governance import review_views  # noqa: E402,F401  (registers the review pages on bp)

@@ -1,0 +1,1 @@
+"""Reminders: deadlines derived from the other domains' obligations, notifications sent exactly once."""

@@ -1,0 +1,37 @@
+"""`flask reminders sweep`: one sweep now, and what it claimed, sent and failed."""
+import json
+from datetime import datetime
+
+import click
+from flask.cli import AppGroup
+
+from portfolio.reminders.sweep import run_sweep
+
+reminders_cli = AppGroup("reminders", help="Rappels : échéances et notifications.")
+
+
+@reminders_cli.command("sweep")
+@click.option("--json", "as_json", is_flag=True, help="Le même compte rendu, en JSON.")
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
+    default=None,
+    help="L’instant du passage, avec son fuseau (par exemple 2026-11-01T08:00+01:00) ; maintenant par défaut.",
+)
+def sweep_command(as_json: bool, now: datetime | None):
+    """Run one sweep of the reminders now (the scheduler runs the same every REMINDER_SWEEP_SECONDS)."""
+    result = run_sweep(now)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(
+            f"Passage des rappels : {result.claimed} réclamé(s), {result.sent} envoyé(s), {result.failed} en échec "
+            f"({result.emails} courriel(s) ; {result.created} notification(s) créée(s), "
+            f"{result.superseded} remplacée(s) ; échéances : {result.deadlines_opened} ouverte(s), "
+            f"{result.deadlines_closed} close(s) ; {result.seconds} s)."
+        )
+        for failure in result.failures:
+            click.echo(
+                f"  échec pour {failure.recipient} (notifications {', '.join(map(str, failure.notification_ids))}) : "
+                f"{failure.error} ; nouvel essai à partir du {failure.next_attempt_at.isoformat()}"
+            )

@@ -1,0 +1,250 @@
+"""The sweep's first half: the rules' dues turned into rows, idempotently.
+
+Deadlines are kept in step with the rules (created, updated, reopened, closed when settled), their
+recipients likewise, and one notification row is inserted per recipient and reminder day that
+fell due. Inserts are `INSERT … ON CONFLICT DO NOTHING` against the unique constraints (SQLite and
+PostgreSQL alike), so a second sweep, a concurrent one or a restart adds nothing twice.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Iterator, Sequence
+
+from flask import current_app
+from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portfolio.extensions import db
+from portfolio.reminders.calendar import last_slot, next_slot, paris_instant
+from portfolio.reminders.due import Context, Due
+from portfolio.reminders.models import (
+    DEFAULT_DELIVERY,
+    Deadline,
+    DeadlineRecipient,
+    Notification,
+    NotificationPreference,
+)
+from portfolio.reminders.rules import RULES, evaluate
+
+CHUNK = 500
+#: Key of the PostgreSQL advisory lock held while generating (any number no other code uses):
+#: two sweeps generate one after the other instead of deadlocking on each other's rows.
+GENERATION_LOCK = 602026
+
+
+@dataclass
+class Generated:
+    deadlines_opened: int = 0
+    deadlines_closed: int = 0
+    created: int = 0
+
+
+def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def insert_ignoring_duplicates(table: Table, rows: list[dict], keys: list[str]) -> int:
+    """INSERT … ON CONFLICT (keys) DO NOTHING; returns how many rows were really inserted."""
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    inserted = 0
+    for part in chunks(rows):
+        inserted += len(db.session.execute(statement, list(part)).all())
+    return inserted
+
+
+#: The digests: the weekday of their slot (None: every day).
+DIGEST_WEEKDAYS = {"daily": None, "weekly": 0}
+
+
+def delivery_time(channel: str, due_at: datetime, now: datetime, hour: int, digested_since_last_slot: bool) -> datetime:
+    """When a notification's e-mail may go. "immediate" and "in_app" (no e-mail): when due. A digest:
+    at its first slot (8 h, or Monday 8 h) at or after the due time; when that slot has passed (a row
+    made later in the day, or after downtime) it goes with the next sweep — unless the person already
+    had this slot's digest, in which case it waits for the next slot: one digest per day or week."""
+    if channel not in DIGEST_WEEKDAYS:
+        return due_at
+    weekday = DIGEST_WEEKDAYS[channel]
+    target = next_slot(due_at, hour, weekday)
+    if target <= now and digested_since_last_slot:
+        return next_slot(now + timedelta(seconds=1), hour, weekday)
+    return target
+
+
+def digested_since_last_slot(now: datetime, hour: int, user_ids=None) -> dict[str, set[int]]:
+    """{digest channel: the people who already had the digest of the current slot}."""
+    result = {}
+    for channel, weekday in DIGEST_WEEKDAYS.items():
+        statement = select(Notification.recipient_id).where(
+            Notification.channel == channel, Notification.sent_at >= last_slot(now, hour, weekday)
+        )
+        if user_ids is not None:
+            statement = statement.where(Notification.recipient_id.in_(user_ids))
+        result[channel] = set(db.session.scalars(statement.distinct()))
+    return result
+
+
+def preferences() -> dict[int, str]:
+    return dict(db.session.execute(select(NotificationPreference.user_id, NotificationPreference.mode)).all())
+
+
+def generate(now: datetime) -> Generated:
+    """Evaluate every rule at `now` and write what is due. Commits."""
+    config = current_app.config
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GENERATION_LOCK})
+    ctx = Context.at(now, config["REMINDER_CATCH_UP_DAYS"])
+    dues = list({(due.rule, due.subject): due for due in evaluate(ctx)}.values())
+    result = Generated()
+    open_ids = _sync_deadlines(dues, now, result)
+    _sync_recipients(dues, open_ids)
+    result.created = _add_notifications(dues, open_ids, ctx, now, config["REMINDER_SEND_HOUR"])
+    db.session.commit()
+    return result
+
+
+def _deadline_values(due: Due) -> dict:
+    return {"title": due.title[:500], "due_on": due.due_on, "visible_from": due.visible_from, "url": due.url}
+
+
+def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[tuple[str, str], int]:
+    """Create, update, reopen and close deadlines; returns {(rule, subject): id} of the open ones due."""
+    columns = (Deadline.id, Deadline.rule, Deadline.subject, Deadline.closed_at, Deadline.close_reason,
+               Deadline.title, Deadline.due_on, Deadline.visible_from, Deadline.url)
+    known = {(row.rule, row.subject): row for row in _deadlines_for(dues, columns)}
+    missing = [due for due in dues if (due.rule, due.subject) not in known]
+    result.deadlines_opened = insert_ignoring_duplicates(
+        Deadline.__table__,
+        [{"rule": due.rule, "subject": due.subject, "created_at": now, **_deadline_values(due)} for due in missing],
+        ["rule", "subject"],
+    )
+    if missing:
+        known.update({(row.rule, row.subject): row for row in _deadlines_for(missing, columns)})
+    wanted: dict[tuple[str, str], int] = {}
+    for due in dues:
+        row = known[(due.rule, due.subject)]
+        if row.close_reason == "done":
+            continue  # closed by a person: no more reminders for it
+        values = _deadline_values(due)
+        if row.closed_at is not None:
+            values.update(closed_at=None, close_reason=None, closed_by_id=None)
+        if row.closed_at is not None or any(getattr(row, key) != value for key, value in values.items()):
+            db.session.execute(update(Deadline).where(Deadline.id == row.id).values(**values))
+        wanted[(due.rule, due.subject)] = row.id
+    settled = [
+        deadline_id
+        for deadline_id, rule, subject in db.session.execute(
+            select(Deadline.id, Deadline.rule, Deadline.subject).where(Deadline.closed_at.is_(None))
+        )
+        if (rule, subject) not in wanted and rule in RULES
+    ]
+    for part in chunks(settled):
+        db.session.execute(
+            update(Deadline).where(Deadline.id.in_(part)).values(closed_at=now, close_reason="resolved")
+        )
+        cancel_pending(part, now, "resolved")
+    result.deadlines_closed = len(settled)
+    return wanted
+
+
+def _deadlines_for(dues: Iterable[Due], columns) -> list:
+    by_rule: dict[str, list[str]] = {}
+    for due in dues:
+        by_rule.setdefault(due.rule, []).append(due.subject)
+    rows = []
+    for rule, subjects in by_rule.items():
+        for part in chunks(subjects):
+            rows += db.session.execute(select(*columns).where(Deadline.rule == rule, Deadline.subject.in_(part))).all()
+    return rows
+
+
+def cancel_pending(deadline_ids: Sequence[int], now: datetime, reason: str) -> int:
+    """Cancel the notifications of these deadlines that no sweep has sent nor holds."""
+    return db.session.execute(
+        update(Notification)
+        .where(
+            Notification.deadline_id.in_(deadline_ids),
+            Notification.sent_at.is_(None),
+            Notification.cancelled_at.is_(None),
+            Notification.claimed_at.is_(None),
+        )
+        .values(cancelled_at=now, cancel_reason=reason)
+    ).rowcount
+
+
+def _sync_recipients(dues: list[Due], open_ids: dict[tuple[str, str], int]) -> None:
+    desired = {
+        (open_ids[(due.rule, due.subject)], user_id): role
+        for due in dues
+        if (due.rule, due.subject) in open_ids
+        for user_id, role in due.recipients.items()
+    }
+    existing = {
+        (deadline_id, user_id): (row_id, role)
+        for row_id, deadline_id, user_id, role in db.session.execute(
+            select(
+                DeadlineRecipient.id, DeadlineRecipient.deadline_id, DeadlineRecipient.user_id, DeadlineRecipient.role
+            )
+            .join(Deadline, Deadline.id == DeadlineRecipient.deadline_id)
+            .where(Deadline.closed_at.is_(None))
+        )
+    }
+    insert_ignoring_duplicates(
+        DeadlineRecipient.__table__,
+        [
+            {"deadline_id": deadline_id, "user_id": user_id, "role": role}
+            for (deadline_id, user_id), role in desired.items()
+            if (deadline_id, user_id) not in existing
+        ],
+        ["deadline_id", "user_id"],
+    )
+    gone = [row_id for key, (row_id, _) in existing.items() if key not in desired]
+    for part in chunks(gone):
+        db.session.execute(delete(DeadlineRecipient).where(DeadlineRecipient.id.in_(part)))
+    for key, (row_id, role) in existing.items():
+        if key in desired and desired[key] != role:
+            db.session.execute(
+                update(DeadlineRecipient).where(DeadlineRecipient.id == row_id).values(role=desired[key])
+            )
+
+
+def _add_notifications(dues: list[Due], open_ids: dict, ctx: Context, now: datetime, hour: int) -> int:
+    existing = set(
+        db.session.execute(
+            select(Notification.deadline_id, Notification.recipient_id, Notification.occurrence).where(
+                Notification.occurrence >= ctx.since
+            )
+        ).all()
+    )
+    modes = preferences()
+    digested = digested_since_last_slot(now, hour)
+    rows = []
+    for due in dues:
+        deadline_id = open_ids.get((due.rule, due.subject))
+        if deadline_id is None:
+            continue
+        for occurrence in due.occurrences:
+            due_at = paris_instant(occurrence, hour)
+            for user_id in due.recipients:
+                if (deadline_id, user_id, occurrence) in existing:
+                    continue
+                channel = modes.get(user_id, DEFAULT_DELIVERY)
+                rows.append({
+                    "deadline_id": deadline_id,
+                    "rule": due.rule,
+                    "subject": due.subject,
+                    "recipient_id": user_id,
+                    "occurrence": occurrence,
+                    "text": due.title[:700],
+                    "channel": channel,
+                    "due_at": due_at,
+                    "scheduled_for": delivery_time(channel, due_at, now, hour, user_id in digested.get(channel, ())),
+                    "created_at": now,
+                    "attempts": 0,
+                })
+    return insert_ignoring_duplicates(
+        Notification.__table__, rows, ["rule", "subject", "recipient_id", "occurrence"]
+    )

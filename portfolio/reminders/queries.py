@@ -1,0 +1,114 @@
+"""What the reminders' pages read: a person's "À faire", inbox and unread count, the admin's lists."""
+from datetime import date, datetime
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portfolio.extensions import db
+from portfolio.reminders.models import Deadline, DeadlineRecipient, Notification, OutboxMessage
+
+#: The admin page's filter: label, and the condition on a notification.
+STATUS_FILTERS = {
+    "pending": "À envoyer",
+    "failing": "En échec (nouvel essai prévu)",
+    "sent": "Envoyés",
+    "cancelled": "Annulés",
+}
+
+
+def shown_in_inbox(now: datetime):
+    # A reminder replaced by a newer one of the same deadline was never shown: it stays out.
+    return (
+        Notification.due_at <= now,
+        or_(Notification.cancel_reason.is_(None), Notification.cancel_reason != "superseded"),
+    )
+
+
+def unread_count(user_id: int, now: datetime) -> int:
+    """The header's figure: one statement."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.recipient_id == user_id, Notification.read_at.is_(None), *shown_in_inbox(now)
+        )
+    )
+
+
+def inbox(user_id: int, now: datetime) -> Select:
+    """The person's notifications, unread first, newest first."""
+    return (
+        select(Notification)
+        .where(Notification.recipient_id == user_id, *shown_in_inbox(now))
+        .order_by(Notification.read_at.is_not(None), Notification.due_at.desc(), Notification.id.desc())
+        .options(selectinload(Notification.deadline))
+    )
+
+
+def todo(user_id: int, today: date) -> Select:
+    """The open deadlines due from the person, shown from their first reminder, earliest first."""
+    return (
+        select(Deadline)
+        .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
+        .where(DeadlineRecipient.user_id == user_id, Deadline.closed_at.is_(None), Deadline.visible_from <= today)
+        .order_by(Deadline.due_on, Deadline.id)
+    )
+
+
+def role_on(deadline_ids: list[int], user_id: int) -> dict[int, str]:
+    """{deadline id: the person's role on it}."""
+    if not deadline_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(DeadlineRecipient.deadline_id, DeadlineRecipient.role).where(
+                DeadlineRecipient.deadline_id.in_(deadline_ids), DeadlineRecipient.user_id == user_id
+            )
+        ).all()
+    )
+
+
+def _status_condition(status: str):
+    if status == "sent":
+        return (Notification.sent_at.is_not(None),)
+    if status == "cancelled":
+        return (Notification.cancelled_at.is_not(None),)
+    if status == "failing":
+        return (Notification.sent_at.is_(None), Notification.cancelled_at.is_(None), Notification.attempts > 0)
+    return (Notification.sent_at.is_(None), Notification.cancelled_at.is_(None), Notification.attempts == 0)
+
+
+def admin_notifications(status: str | None) -> Select:
+    statement = select(Notification).options(
+        selectinload(Notification.recipient), selectinload(Notification.deadline)
+    )
+    if status in STATUS_FILTERS:
+        statement = statement.where(*_status_condition(status))
+    return statement.order_by(Notification.scheduled_for.desc(), Notification.id.desc())
+
+
+def admin_counts() -> dict[str, int]:
+    """How many notifications per status, in one statement."""
+    status = case(
+        (Notification.sent_at.is_not(None), "sent"),
+        (Notification.cancelled_at.is_not(None), "cancelled"),
+        (Notification.attempts > 0, "failing"),
+        else_="pending",
+    )
+    counts = dict(db.session.execute(select(status, func.count(Notification.id)).group_by(status)).all())
+    return {key: counts.get(key, 0) for key in STATUS_FILTERS}
+
+
+def upcoming_deadlines(limit: int = 20) -> list[Deadline]:
+    """The open deadlines, earliest first, for the admin page."""
+    return list(
+        db.session.scalars(
+            select(Deadline).where(Deadline.closed_at.is_(None)).order_by(Deadline.due_on, Deadline.id).limit(limit)
+        )
+    )
+
+
+def open_deadline_count() -> int:
+    return db.session.scalar(select(func.count(Deadline.id)).where(Deadline.closed_at.is_(None)))
+
+
+def outbox() -> Select:
+    return select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())

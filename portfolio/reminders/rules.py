@@ -1,0 +1,372 @@
+"""Every reminder rule, here and nowhere else: what is due, when to remind, and whom (issue 6's table).
+
+Each rule is a function of a `Context` (the day in Paris) returning one `Due` per open deadline,
+with the reminder days that fell due and the recipients by role. They read the other domains
+through those domains' own functions: the report quarters and consumption of
+`portfolio.funding.reports`, the next-committee dates of `portfolio.governance.schedule`, the
+phase rule of `portfolio.startups.phases`. RULES lists them with their French labels.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portfolio.extensions import db
+from portfolio.funding import reports
+from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
+from portfolio.governance.schedule import portfolio_schedule
+from portfolio.reminders.audience import merged
+from portfolio.reminders.calendar import monthly, paris_day, weekly
+from portfolio.reminders.due import Context, Due, link
+from portfolio.reminders.sources import (
+    convention_link,
+    current_phases,
+    day_start,
+    live_conventions,
+    meeting_link,
+    startup_ids_of,
+    startup_link,
+    unconsumed,
+    upcoming_meetings,
+)
+from portfolio.startups.models import Startup
+from portfolio.startups.phases import ACTIVE_PHASES, label
+
+#: An investment committee held or planned this long before a convention's end answers its Article 4.
+COMMITTEE_LOOKBACK = timedelta(days=183)
+
+
+def quarterly_report(ctx: Context) -> list[Due]:
+    """Article 3: each quarter's consumption report, 7 days before its due date, on the day, then weekly while late."""
+    dues = []
+    for convention in live_conventions(ctx):
+        filed = {report.quarter_start: report for report in convention.reports}
+        for quarter in reports.convention_quarters(convention, ctx.today):
+            if reports.report_status(convention, quarter, ctx.today, filed.get(quarter.start)) == "filed":
+                continue
+            due_on = reports.due_date(convention, quarter)
+            first = due_on - timedelta(days=7)
+            if ctx.today < first:
+                continue
+            dues.append(Due(
+                rule="quarterly_report",
+                subject=f"convention:{convention.id}:report:{quarter.key}",
+                title=f"Compte rendu de consommation du {quarter.label} — convention {convention.reference}",
+                due_on=due_on,
+                visible_from=first,
+                url=convention_link(convention.id),
+                recipients=merged(ctx.audience.finance(), ctx.audience.chairs()),
+                occurrences=ctx.within([first, due_on, *weekly(due_on + timedelta(days=7), ctx.since, ctx.today)]),
+            ))
+    return dues
+
+
+def committee_before_end(ctx: Context) -> list[Due]:
+    """Article 4: an investment committee before the convention ends: 60, 30 and 7 days before,
+    while none reviewing its startups is held or planned in the months before the end."""
+    candidates = [
+        convention for convention in live_conventions(ctx)
+        if convention.ends_on and convention.ends_on - timedelta(days=60) <= ctx.today <= convention.ends_on
+    ]
+    if not candidates:
+        return []
+    earliest = min(convention.ends_on for convention in candidates) - COMMITTEE_LOOKBACK
+    committees: dict[int, list[date]] = {}
+    for startup_id, starts_at in db.session.execute(
+        select(Review.startup_id, Meeting.starts_at)
+        .join(Meeting, Meeting.id == Review.meeting_id)
+        .where(Meeting.kind == "investment_committee", Meeting.status != "cancelled")
+        .where(Meeting.starts_at >= day_start(earliest))
+    ):
+        committees.setdefault(startup_id, []).append(paris_day(starts_at))
+    dues = []
+    for convention in candidates:
+        end = convention.ends_on
+        startup_ids = startup_ids_of(convention)
+        planned = any(
+            end - COMMITTEE_LOOKBACK <= day <= end
+            for startup_id in startup_ids
+            for day in committees.get(startup_id, [])
+        )
+        if planned:
+            continue
+        dues.append(Due(
+            rule="committee_before_end",
+            subject=f"convention:{convention.id}:committee:{end.isoformat()}",
+            title=f"Comité d’investissement à tenir avant la fin de la convention {convention.reference}",
+            due_on=end,
+            visible_from=end - timedelta(days=60),
+            url=convention_link(convention.id),
+            recipients=merged(ctx.audience.chairs(), ctx.audience.coaches_of(*startup_ids)),
+            occurrences=ctx.within(end - timedelta(days=days) for days in (60, 30, 7)),
+        ))
+    return dues
+
+
+def next_committee(ctx: Context) -> list[Due]:
+    """The doctrine's next committee of each active startup: 45 and 15 days before, then weekly while overdue."""
+    dues = []
+    for row in portfolio_schedule(ctx.today):
+        if row.next_committee is None or row.scheduled_on is not None:
+            continue
+        day = row.next_committee
+        first = day - timedelta(days=45)
+        if ctx.today < first:
+            continue
+        dues.append(Due(
+            rule="next_committee",
+            subject=f"startup:{row.startup_id}:committee:{day.isoformat()}",
+            title=f"Prochain comité d’investissement de {row.name}",
+            due_on=day,
+            visible_from=first,
+            url=link(("startups.detail", {"slug": row.slug})),
+            recipients=merged(
+                ctx.audience.chairs(),
+                ctx.audience.coaches_of(row.startup_id),
+                ctx.audience.intrapreneurs_of(row.startup_id),
+            ),
+            occurrences=ctx.within(
+                [first, day - timedelta(days=15), *weekly(day + timedelta(days=7), ctx.since, ctx.today)]
+            ),
+        ))
+    return dues
+
+
+def committee_pack(ctx: Context) -> list[Due]:
+    """The meeting's pack, sent to the participants 7 days before, reminded then while it is not sent."""
+    dues = []
+    for meeting in upcoming_meetings(ctx):
+        if meeting.pack_sent_at is not None:
+            continue
+        day = paris_day(meeting.starts_at)
+        due_on = day - timedelta(days=7)
+        dues.append(Due(
+            rule="committee_pack",
+            subject=f"meeting:{meeting.id}:pack:{day.isoformat()}",
+            title=f"Dossier de « {meeting.title} » (le {day:%d/%m/%Y}) à envoyer aux participants",
+            due_on=due_on,
+            visible_from=due_on,
+            url=link(
+                ("governance.pack_send", {"meeting_id": meeting.id}),
+                ("governance.meeting_detail", {"meeting_id": meeting.id}),
+            ),
+            recipients=ctx.audience.person(meeting.chair_id, "chair") or ctx.audience.chairs(),
+            occurrences=ctx.within([due_on]),
+        ))
+    return dues
+
+
+def _preparation_missing(review: Review) -> bool:
+    preparation = review.preparation
+    if preparation is None:
+        return True
+    return not ((preparation.done_since_last or "").strip() or (preparation.objectives or "").strip())
+
+
+def missing_preparation(ctx: Context) -> list[Due]:
+    """Each review's preparation: shown from 7 days before the meeting, reminded the day before while missing."""
+    dues = []
+    for meeting in upcoming_meetings(ctx):
+        day = paris_day(meeting.starts_at)
+        for review in meeting.reviews:
+            if not _preparation_missing(review):
+                continue
+            due_on = day - timedelta(days=1)
+            dues.append(Due(
+                rule="missing_preparation",
+                subject=f"review:{review.id}:preparation:{day.isoformat()}",
+                title=f"Préparation de la revue de {review.startup.name} pour « {meeting.title} » (le {day:%d/%m/%Y})",
+                due_on=due_on,
+                visible_from=day - timedelta(days=7),
+                url=link(
+                    ("governance.preparation", {"review_id": review.id}),
+                    ("governance.meeting_detail", {"meeting_id": meeting.id}),
+                    ("startups.detail", {"slug": review.startup.slug}),
+                ),
+                recipients=ctx.audience.intrapreneurs_of(review.startup_id),
+                occurrences=ctx.within([due_on]),
+            ))
+    return dues
+
+
+def follow_up(ctx: Context) -> list[Due]:
+    """A decision's follow-up action: on its due date, then weekly while it is open."""
+    actions = db.session.scalars(
+        select(FollowUpAction)
+        .where(FollowUpAction.status == "open")
+        .order_by(FollowUpAction.due_on, FollowUpAction.id)
+        .options(
+            selectinload(FollowUpAction.decision)
+            .selectinload(Decision.review)
+            .selectinload(Review.meeting),
+            selectinload(FollowUpAction.decision).selectinload(Decision.review).selectinload(Review.startup),
+        )
+    )
+    dues = []
+    for action in actions:
+        review = action.decision.review
+        meeting = review.meeting
+        chair = ctx.audience.person(meeting.chair_id, "chair") or ctx.audience.chairs()
+        text = action.text if len(action.text) <= 120 else action.text[:119] + "…"
+        dues.append(Due(
+            rule="follow_up",
+            subject=f"action:{action.id}",
+            title=f"Action de suivi ({review.startup.name}) : {text}",
+            due_on=action.due_on,
+            visible_from=min(paris_day(meeting.starts_at), action.due_on),
+            url=meeting_link(meeting.id, review.startup.slug),
+            recipients=merged(ctx.audience.person(action.owner_id, "owner"), chair),
+            occurrences=ctx.within([action.due_on, *weekly(action.due_on + timedelta(days=7), ctx.since, ctx.today)]),
+        ))
+    return dues
+
+
+def phase_overdue(ctx: Context) -> list[Due]:
+    """Time in the current phase above its norm (PHASE_NORMS_DAYS): once, on the day it crosses it."""
+    norms = current_app.config["PHASE_NORMS_DAYS"]
+    dues = []
+    for startup_id, slug, name, phase, start in current_phases(ctx):
+        if phase not in norms:
+            continue
+        # Above the norm means more days in the phase than the norm (as the portfolio's flag counts).
+        crossing = start + timedelta(days=norms[phase] + 1)
+        if ctx.today < crossing:
+            continue
+        dues.append(Due(
+            rule="phase_overdue",
+            subject=f"startup:{startup_id}:phase:{phase}:{start.isoformat()}",
+            title=(
+                f"{name} est en phase « {label(phase)} » depuis le {start:%d/%m/%Y}, "
+                f"au-delà de la norme de {norms[phase]} jours"
+            ),
+            due_on=crossing,
+            visible_from=crossing,
+            url=link(("startups.phase_change", {"slug": slug}), ("startups.detail", {"slug": slug})),
+            recipients=ctx.audience.coaches_of(startup_id),
+            occurrences=ctx.within([crossing]),
+        ))
+    return dues
+
+
+def stale_startup(ctx: Context) -> list[Due]:
+    """An active startup without any update for STALE_AFTER_DAYS: the day it crosses them, then monthly."""
+    after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+    active = {row[0]: row for row in current_phases(ctx) if row[3] in ACTIVE_PHASES}
+    cutoff = ctx.now - after
+    stale = db.session.execute(
+        select(Startup.id, Startup.updated_at).where(Startup.updated_at < cutoff).order_by(Startup.id)
+    ).all()
+    dues = []
+    for startup_id, updated_at in stale:
+        if startup_id not in active:
+            continue
+        _, slug, name, _, _ = active[startup_id]
+        crossing = paris_day(updated_at + after)
+        if ctx.today < crossing:
+            continue
+        since = paris_day(updated_at)
+        dues.append(Due(
+            rule="stale_startup",
+            subject=f"startup:{startup_id}:stale:{since.isoformat()}",
+            title=f"{name} : aucune mise à jour depuis le {since:%d/%m/%Y}",
+            due_on=crossing,
+            visible_from=crossing,
+            url=startup_link(slug),
+            recipients=merged(ctx.audience.intrapreneurs_of(startup_id), ctx.audience.coaches_of(startup_id)),
+            occurrences=ctx.within(monthly(crossing, ctx.since, ctx.today)),
+        ))
+    return dues
+
+
+def budget_year_end(ctx: Context) -> list[Due]:
+    """AE and CP are valid one calendar year: on 1 November and 1 December, the year's unconsumed credits."""
+    year = ctx.today.year
+    november, december = date(year, 11, 1), date(year, 12, 1)
+    if ctx.today < november:
+        return []
+    dues = []
+    for convention in live_conventions(ctx):
+        if not any(line.fiscal_year == year for line in convention.lines):
+            continue
+        consumption = reports.consumption(convention, ctx.today)
+        left = unconsumed(item.envelope for item in consumption.lines if item.line.fiscal_year == year)
+        if left is None:
+            continue
+        dues.append(Due(
+            rule="budget_year_end",
+            subject=f"convention:{convention.id}:year-end:{year}",
+            title=(
+                f"Convention {convention.reference} : {left} de {year} restent à consommer "
+                "(derniers paiements vers le 30 novembre, dernières commandes vers le 15 décembre)"
+            ),
+            due_on=date(year, 12, 15),
+            visible_from=november,
+            url=convention_link(convention.id),
+            recipients=ctx.audience.finance(),
+            occurrences=ctx.within([november, december]),
+        ))
+    return dues
+
+
+def convention_end_credits(ctx: Context) -> list[Due]:
+    """30 days before a convention ends, its unconsumed credits."""
+    dues = []
+    for convention in live_conventions(ctx):
+        end = convention.ends_on
+        if end is None or not end - timedelta(days=30) <= ctx.today <= end or not convention.lines:
+            continue
+        left = unconsumed([reports.consumption(convention, ctx.today).total])
+        if left is None:
+            continue
+        dues.append(Due(
+            rule="convention_end_credits",
+            subject=f"convention:{convention.id}:end-credits:{end.isoformat()}",
+            title=f"La convention {convention.reference} se termine le {end:%d/%m/%Y} : {left} non consommés",
+            due_on=end,
+            visible_from=end - timedelta(days=30),
+            url=convention_link(convention.id),
+            recipients=ctx.audience.finance(),
+            occurrences=ctx.within([end - timedelta(days=30)]),
+        ))
+    return dues
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    label: str
+    #: Who it goes to, in French, as the admin page and the README show it.
+    audience: str
+    compute: Callable[[Context], list[Due]]
+    #: A person may mark it done (otherwise it closes when the domain's data settle it).
+    manual_done: bool = False
+    #: The messages say "in N days / late by N days" relative to the due date.
+    timed: bool = True
+
+
+RULES: dict[str, Rule] = {rule.key: rule for rule in (
+    Rule("quarterly_report", "Compte rendu trimestriel de consommation", "finance, porteur (présidence de comité)",
+         quarterly_report),
+    Rule("committee_before_end", "Comité d’investissement avant la fin de la convention",
+         "présidence de comité, coachs des startups concernées", committee_before_end),
+    Rule("next_committee", "Prochain comité d’une startup", "présidence de comité, coachs, intrapreneur·es",
+         next_committee),
+    Rule("committee_pack", "Dossier de séance à envoyer (J-7)", "présidence de la séance", committee_pack),
+    Rule("missing_preparation", "Préparation de revue manquante (veille de séance)", "intrapreneur·es",
+         missing_preparation),
+    Rule("follow_up", "Action de suivi d’une décision", "responsable de l’action, présidence de la séance", follow_up),
+    Rule("phase_overdue", "Phase au-delà de la norme", "coachs", phase_overdue, manual_done=True, timed=False),
+    Rule("stale_startup", "Startup sans mise à jour", "intrapreneur·es, coachs", stale_startup, timed=False),
+    Rule("budget_year_end", "Fin de gestion budgétaire (AE/CP de l’année)", "finance", budget_year_end,
+         manual_done=True, timed=False),
+    Rule("convention_end_credits", "Fin de convention avec crédits non consommés", "finance (délégataire et délégant)",
+         convention_end_credits, manual_done=True),
+)}
+
+
+def evaluate(ctx: Context) -> list[Due]:
+    """Every rule's dues on the context's day."""
+    return [due for rule in RULES.values() for due in rule.compute(ctx)]

@@ -1,0 +1,104 @@
+"""What the reminder rules read from the other domains, each loaded once per sweep in a fixed
+number of statements (shared through the context's cache), and the links to the pages to act on."""
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portfolio.extensions import db
+from portfolio.funding import reports
+from portfolio.funding.amounts import format_euros
+from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
+from portfolio.governance.models import Meeting, Review
+from portfolio.reminders.calendar import paris_instant
+from portfolio.reminders.due import Context, link
+from portfolio.startups.models import Startup
+from portfolio.startups.phases import phase_on_query
+
+#: Conventions whose obligations run: signed or published (a draft has none yet, a closed one no more).
+LIVE_STATUSES = ("signed", "published")
+
+
+def convention_link(convention_id: int) -> str | None:
+    return link(("funding.convention_detail", {"convention_id": convention_id}))
+
+
+def startup_link(slug: str) -> str | None:
+    return link(("startups.detail", {"slug": slug}))
+
+
+def meeting_link(meeting_id: int, slug: str | None = None) -> str | None:
+    candidates = [("governance.meeting_detail", {"meeting_id": meeting_id})]
+    if slug:
+        candidates.append(("startups.detail", {"slug": slug}))
+    return link(*candidates)
+
+
+def live_conventions(ctx: Context) -> list[Convention]:
+    """The conventions whose obligations run, with what their reports and consumption read (5 queries)."""
+    return ctx.cached(
+        "conventions",
+        lambda: list(
+            db.session.scalars(
+                select(Convention)
+                .where(Convention.status.in_(LIVE_STATUSES))
+                .order_by(Convention.id)
+                .options(
+                    selectinload(Convention.lines).selectinload(FundingLine.amounts),
+                    selectinload(Convention.lines).selectinload(FundingLine.startup),
+                    selectinload(Convention.reports).selectinload(ConsumptionReport.entries),
+                )
+            )
+        ),
+    )
+
+
+def startup_ids_of(convention: Convention) -> list[int]:
+    return sorted({line.startup_id for line in convention.lines})
+
+
+def day_start(day: date):
+    """The first instant of `day` in Paris."""
+    return paris_instant(day, 0)
+
+
+def upcoming_meetings(ctx: Context) -> list[Meeting]:
+    """Scheduled meetings from today to 7 days ahead (Paris days), with their reviews and preparations."""
+    start, stop = day_start(ctx.today), day_start(ctx.today + timedelta(days=8))
+    return ctx.cached(
+        "meetings",
+        lambda: list(
+            db.session.scalars(
+                select(Meeting)
+                .where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < stop)
+                .order_by(Meeting.starts_at, Meeting.id)
+                .options(
+                    selectinload(Meeting.reviews).selectinload(Review.preparation),
+                    selectinload(Meeting.reviews).selectinload(Review.startup),
+                )
+            )
+        ),
+    )
+
+
+def current_phases(ctx: Context) -> list[tuple[int, str, str, str, date]]:
+    """(id, slug, name, phase, phase start) of every startup with a phase today."""
+    current = phase_on_query(ctx.today).subquery("current_phase")
+    return ctx.cached(
+        "phases",
+        lambda: db.session.execute(
+            select(Startup.id, Startup.slug, Startup.name, current.c.phase, current.c.start)
+            .join(current, current.c.startup_id == Startup.id)
+            .order_by(Startup.id)
+        ).all(),
+    )
+
+
+def unconsumed(envelopes) -> str | None:
+    """"12 000 € d’AE et 3 000 € de CP" left on the envelopes, or None when all is consumed."""
+    ae = sum((envelope.remaining_ae for envelope in envelopes), start=reports.ZERO)
+    cp = sum((envelope.remaining_cp for envelope in envelopes), start=reports.ZERO)
+    parts = [
+        text for amount, text in ((ae, f"{format_euros(ae)} d’AE"), (cp, f"{format_euros(cp)} de CP")) if amount > 0
+    ]
+    return " et ".join(parts) or None

@@ -1,0 +1,152 @@
+"""Forms of a startup's own pages: identity, phase change and correction, team, milestones,
+indicators and measurements. Messages are French; the rules themselves live in operations."""
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+
+from portfolio.forms import REQUIRED, Form, choices
+from portfolio.startups.models import MILESTONE_KINDS
+from portfolio.startups.operations import StartupError, parse_value
+from portfolio.startups.phases import PHASE_LABELS
+
+LINK = "Saisissez une adresse web complète, par exemple https://exemple.beta.gouv.fr."
+
+
+def _link(label: str) -> URLField:
+    return URLField(label, validators=[Optional(), URL(message=LINK), Length(max=500)])
+
+
+class StartupForm(Form):
+    name = StringField("Nom", validators=[DataRequired(REQUIRED), Length(max=300)])
+    slug = StringField(
+        "Identifiant",
+        validators=[Optional(), Length(max=120)],
+        description="Lettres minuscules, chiffres et tirets ; déduit du nom s’il est laissé vide. Il ne change plus ensuite.",
+    )
+    pitch = TextAreaField("Mission (pitch)", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField("Description : le problème, la solution", validators=[Optional()])
+    incubator = SelectField("Incubateur principal", validators=[DataRequired("Choisissez l’incubateur principal.")])
+    co_incubators = SelectMultipleField("Co-incubateurs", validators=[Optional()])
+    porteur = SelectField("Porteur (administration)", validators=[Optional()])
+    sponsors = SelectMultipleField("Sponsors", validators=[Optional()])
+    contact = StringField("Contact", validators=[Optional(), Length(max=300)])
+    website = _link("Site web")
+    repository = _link("Code source")
+    stats_url = _link("Page de statistiques")
+    impact_url = _link("Mesure d’impact")
+    budget_url = _link("Budget")
+    dashlord_url = _link("DashLord")
+
+    def set_choices(self, incubators, organisations) -> None:
+        incubator_pairs = [(incubator.id, incubator.name) for incubator in incubators]
+        organisation_pairs = [(organisation.id, str(organisation)) for organisation in organisations]
+        self.incubator.choices = choices(incubator_pairs, empty="— Choisir un incubateur —")
+        self.co_incubators.choices = choices(incubator_pairs)
+        self.porteur.choices = choices(organisation_pairs, empty="— Aucun —")
+        self.sponsors.choices = choices(organisation_pairs)
+
+
+class PhaseChangeForm(Form):
+    phase = SelectField(
+        "Nouvelle phase",
+        choices=choices(PHASE_LABELS.items(), empty="— Choisir une phase —"),
+        validators=[DataRequired("Choisissez la nouvelle phase.")],
+        default="",
+    )
+    on = DateField("Date du changement", validators=[DataRequired("Indiquez la date du changement.")])
+    reason = TextAreaField(
+        "Motif", validators=[DataRequired("Indiquez le motif du changement de phase."), Length(max=2000)]
+    )
+    #: Set by the confirmation step when the change goes against the lifecycle.
+    confirmed = HiddenField(default="")
+
+
+class SpanCorrectionForm(Form):
+    phase = SelectField("Phase", choices=choices(PHASE_LABELS.items()), validators=[DataRequired(REQUIRED)])
+    start = DateField("Début", validators=[DataRequired("Indiquez la date de début.")])
+    end = DateField("Fin (exclue : le jour où la phase suivante commence)", validators=[Optional()])
+    comment = TextAreaField("Commentaire de la période", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        "Motif de la correction", validators=[DataRequired("Indiquez le motif de la correction."), Length(max=2000)]
+    )
+    confirmed = HiddenField(default="")
+
+
+class TeamMemberForm(Form):
+    name = StringField("Nom", validators=[DataRequired(REQUIRED), Length(max=200)])
+    role = StringField(
+        "Rôle",
+        validators=[DataRequired(REQUIRED), Length(max=120)],
+        description="Par exemple intrapreneur·e, développeur·se, designer, coach.",
+    )
+    start = DateField("Arrivée", validators=[Optional()])
+    end = DateField("Départ", validators=[Optional()])
+
+
+class TeamEndForm(Form):
+    end = DateField("Date de départ", validators=[DataRequired("Indiquez la date de départ.")])
+
+
+class DecimalText(StringField):
+    """A number as people write it in French ("20 000", "12,5"); `number` holds the parsed Decimal."""
+
+    number = None
+
+    def pre_validate(self, form) -> None:
+        self.number = None
+        if self.data and self.data.strip():
+            try:
+                self.number = parse_value(self.data)
+            except StartupError as error:
+                raise ValidationError(str(error)) from None
+
+
+class IndicatorForm(Form):
+    name = StringField(
+        "Nom de l’indicateur",
+        validators=[DataRequired(REQUIRED), Length(max=200)],
+        description="Par exemple : établissements traités.",
+    )
+    unit = StringField("Unité", validators=[Optional(), Length(max=60)], description="Par exemple : établissements.")
+
+
+class MeasurementForm(Form):
+    date = DateField("Date de la mesure", validators=[DataRequired("Indiquez la date de la mesure.")])
+    value = DecimalText("Valeur", validators=[DataRequired("Indiquez la valeur mesurée.")])
+
+
+class MilestoneForm(Form):
+    date = DateField("Date", validators=[DataRequired("Indiquez la date du fait marquant.")])
+    kind = SelectField(
+        "Type",
+        choices=choices(MILESTONE_KINDS.items(), empty="— Choisir un type —"),
+        validators=[DataRequired("Choisissez le type du fait marquant.")],
+        default="",
+    )
+    title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=300)])
+    text = TextAreaField("Texte", validators=[Optional()])
+
+
+def milestone_form_for(indicators, **kwargs) -> MilestoneForm:
+    """The milestone form with one optional value per indicator of the startup."""
+
+    class StartupMilestoneForm(MilestoneForm):
+        pass
+
+    for indicator in indicators:
+        unit = f" ({indicator.unit})" if indicator.unit else ""
+        setattr(
+            StartupMilestoneForm,
+            f"indicator_{indicator.id}",
+            DecimalText(f"{indicator.name}{unit}", validators=[Optional()]),
+        )
+    form = StartupMilestoneForm(**kwargs)
+    form.indicator_fields = [(indicator, form[f"indicator_{indicator.id}"]) for indicator in indicators]
+    return form

@@ -1,0 +1,365 @@
+"""The portfolio view's query: startups filtered by their phase on a day, incubator, sponsor and
+text, sorted, counted per phase (the funnel), with the *stale* and *long in phase* flags.
+
+The list page and the CSV export read the same rows from here, so the export is exactly what the
+page shows. Every function issues a fixed number of SQL statements, whatever the number of
+startups: sponsors and co-incubators are loaded in bulk, never per startup.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Engine, Select, String, and_, case, event, exists, false, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
+
+from portfolio.extensions import db
+from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
+from portfolio.startups.phases import ACTIVE_PHASES, PHASES, label, phase_on_query, rank_expression
+from portfolio.timeutil import utcnow
+
+#: The `phase` filter's value for "no phase on that day".
+NO_PHASE = "aucune"
+#: The `sort` parameter's values; a leading "-" reverses the order.
+SORTS = {
+    "name": "Nom (A → Z)",
+    "-name": "Nom (Z → A)",
+    "phase": "Phase (ordre du cycle de vie)",
+    "-phase": "Phase (ordre inverse)",
+    "phase_since": "En phase depuis (le plus ancien d’abord)",
+    "-phase_since": "En phase depuis (le plus récent d’abord)",
+    "updated": "Dernière mise à jour (la plus ancienne d’abord)",
+    "-updated": "Dernière mise à jour (la plus récente d’abord)",
+}
+#: The `flag` filter's values.
+FLAGS = {
+    "stale": "Pas à jour",
+    "long_in_phase": "Phase longue",
+}
+
+# Case and accent folding, the same in Python and in SQL. PostgreSQL folds with translate() and
+# lower(); SQLite has neither Unicode lower() nor translate() (and too many nested replace() calls
+# overflow its parser), so its connections get `portfolio_fold`, which is `fold_text` itself.
+_FOLDS = {
+    "a": "àáâãäåÀÁÂÃÄÅ",
+    "c": "çÇ",
+    "e": "èéêëÈÉÊË",
+    "i": "ìíîïÌÍÎÏ",
+    "n": "ñÑ",
+    "o": "òóôõöÒÓÔÕÖ",
+    "u": "ùúûüÙÚÛÜ",
+    "y": "ýÿÝŸ",
+    "oe": "œŒ",
+    "ae": "æÆ",
+    "'": "’‘",
+}
+_FOLD_TABLE = str.maketrans({variant: plain for plain, variants in _FOLDS.items() for variant in variants})
+_SINGLE_FOLDS = [(variants, plain * len(variants)) for plain, variants in _FOLDS.items() if len(plain) == 1]
+_DOUBLE_FOLDS = [(variant, plain) for plain, variants in _FOLDS.items() if len(plain) > 1 for variant in variants]
+
+
+def fold_text(text: str) -> str:
+    """`text` without case nor accents, as `folded` computes it in SQL."""
+    return text.translate(_FOLD_TABLE).lower()
+
+
+class _Folded(FunctionElement):
+    type = String()
+    name = "portfolio_fold"
+    inherit_cache = True
+
+
+def folded(expression) -> _Folded:
+    """SQL: `expression` without case nor accents (see `fold_text`)."""
+    return _Folded(expression)
+
+
+@compiles(_Folded, "sqlite")
+def _fold_on_sqlite(element, compiler, **kw):
+    return f"portfolio_fold({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Folded, "postgresql")
+def _fold_on_postgresql(element, compiler, **kw):
+    expression = element.clauses.clauses[0]
+    for variant, plain in _DOUBLE_FOLDS:
+        expression = func.replace(expression, literal(variant), literal(plain))
+    expression = func.translate(
+        expression,
+        literal("".join(variants for variants, _ in _SINGLE_FOLDS)),
+        literal("".join(plains for _, plains in _SINGLE_FOLDS)),
+    )
+    return compiler.process(func.lower(expression), **kw)
+
+
+def install_text_folding(engine: Engine) -> None:
+    """Give the SQLite connections of `engine` the `portfolio_fold` function (nothing to do elsewhere)."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _add_fold_function):
+        event.listen(engine, "connect", _add_fold_function)
+
+
+def _add_fold_function(dbapi_connection, connection_record) -> None:
+    dbapi_connection.create_function(
+        "portfolio_fold", 1, lambda text: None if text is None else fold_text(text), deterministic=True
+    )
+
+
+@dataclass(frozen=True)
+class PortfolioQuery:
+    """What the person asked for; every filter is optional except the day."""
+
+    #: The day whose phases are shown ("as of" date).
+    on: date
+    #: A phase of the vocabulary, or NO_PHASE.
+    phase: str | None = None
+    #: An incubator's slug (main incubator or co-incubator).
+    incubator: str | None = None
+    #: An organisation's slug.
+    sponsor: str | None = None
+    #: Searched in the name and the pitch, ignoring case and accents.
+    text: str | None = None
+    #: One of FLAGS.
+    flag: str | None = None
+    #: One of SORTS.
+    sort: str = "name"
+
+
+@dataclass
+class PortfolioRow:
+    """One startup as the portfolio shows it on the query's day."""
+
+    id: int
+    slug: str
+    name: str
+    pitch: str | None
+    incubator: str | None
+    phase: str | None
+    phase_since: date | None
+    days_in_phase: int | None
+    updated_at: datetime
+    stale: bool
+    long_in_phase: bool
+    co_incubators: list[str] = field(default_factory=list)
+    sponsors: list[str] = field(default_factory=list)
+
+    @property
+    def phase_label(self) -> str:
+        return label(self.phase) if self.phase else ""
+
+    @property
+    def time_in_phase(self) -> str:
+        """How long the startup has been in its phase on the day, in French ("3 mois")."""
+        days = self.days_in_phase
+        if days is None:
+            return ""
+        if days < 61:
+            return f"{days} jour{'s' if days > 1 else ''}"
+        months = days * 12 // 365
+        if months < 24:
+            return f"{months} mois"
+        return f"{months // 12} ans et {months % 12} mois" if months % 12 else f"{months // 12} ans"
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    phase: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """How many startups are in each phase on the day, under the other filters."""
+
+    steps: list[FunnelStep]
+    without_phase: int
+
+    @property
+    def total(self) -> int:
+        return sum(step.count for step in self.steps) + self.without_phase
+
+
+class _Statement:
+    """The query's SQL pieces, built once per request."""
+
+    def __init__(self, query: PortfolioQuery):
+        self.query = query
+        self.current = phase_on_query(query.on).subquery("current_phase")
+        cutoff = utcnow() - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+        # Only the startups the programme still follows can be out of date; a stopped or handed-over one is not.
+        self.stale = and_(Startup.updated_at < cutoff, self.current.c.phase.in_(ACTIVE_PHASES))
+        norms = current_app.config["PHASE_NORMS_DAYS"]
+        # Above the norm means more days in the phase than the norm: started before on - norm.
+        beyond_norm = [
+            and_(self.current.c.phase == phase, self.current.c.start < query.on - timedelta(days=days))
+            for phase, days in norms.items()
+        ]
+        self.long_in_phase = or_(*beyond_norm) if beyond_norm else false()
+
+    def filtered(self, *columns, with_phase: bool = True) -> Select:
+        """SELECT columns FROM startups, with their phase on the day, under the query's filters."""
+        query, current = self.query, self.current
+        statement = select(*columns).select_from(Startup).outerjoin(current, current.c.startup_id == Startup.id)
+        if with_phase and query.phase == NO_PHASE:
+            statement = statement.where(current.c.phase.is_(None))
+        elif with_phase and query.phase:
+            statement = statement.where(current.c.phase == query.phase)
+        if query.incubator:
+            # Aliased: the row statement joins the main incubator, which must not correlate here.
+            wanted = aliased(Incubator)
+            incubator_id = select(wanted.id).where(wanted.slug == query.incubator).scalar_subquery()
+            co_incubated = exists().where(
+                CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id
+            )
+            statement = statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
+        if query.sponsor:
+            sponsored = (
+                exists()
+                .where(Sponsorship.startup_id == Startup.id)
+                .where(Sponsorship.organisation_id == Organisation.id, Organisation.slug == query.sponsor)
+            )
+            statement = statement.where(sponsored)
+        if query.text and query.text.strip():
+            needle = fold_text(query.text.strip())
+            statement = statement.where(
+                or_(
+                    folded(Startup.name).contains(needle, autoescape=True),
+                    folded(func.coalesce(Startup.pitch, "")).contains(needle, autoescape=True),
+                )
+            )
+        if query.flag == "stale":
+            statement = statement.where(self.stale)
+        elif query.flag == "long_in_phase":
+            statement = statement.where(self.long_in_phase)
+        return statement
+
+    def ordered(self, statement: Select) -> Select:
+        key = self.query.sort if self.query.sort in SORTS else "name"
+        descending = key.startswith("-")
+        by_name = (folded(Startup.name).desc() if descending else folded(Startup.name), Startup.id)
+        if key.lstrip("-") == "phase":
+            rank = rank_expression(self.current.c.phase)
+            return statement.order_by(rank.desc() if descending else rank, *by_name)
+        if key.lstrip("-") == "phase_since":
+            since = self.current.c.start
+            # Startups without a phase come last in both directions.
+            return statement.order_by(
+                since.is_(None), since.desc() if descending else since, folded(Startup.name), Startup.id
+            )
+        if key.lstrip("-") == "updated":
+            updated = Startup.updated_at
+            return statement.order_by(updated.desc() if descending else updated, folded(Startup.name), Startup.id)
+        return statement.order_by(*by_name)
+
+    def rows(self, statement: Select) -> list[PortfolioRow]:
+        """Run a statement made by `row_columns` and load the rows' sponsors and co-incubators in bulk."""
+        on = self.query.on
+        rows = [
+            PortfolioRow(
+                id=record.id,
+                slug=record.slug,
+                name=record.name,
+                pitch=record.pitch,
+                incubator=record.incubator,
+                phase=record.phase,
+                phase_since=record.phase_since,
+                days_in_phase=(on - record.phase_since).days if record.phase_since else None,
+                updated_at=record.updated_at,
+                stale=bool(record.stale),
+                long_in_phase=bool(record.long_in_phase),
+            )
+            for record in db.session.execute(statement)
+        ]
+        if rows:
+            ids = statement.with_only_columns(Startup.id).order_by(None)
+            by_id = {row.id: row for row in rows}
+            for startup_id, name in _sponsor_names(ids):
+                if startup_id in by_id:
+                    by_id[startup_id].sponsors.append(name)
+            for startup_id, name in _co_incubator_names(ids):
+                if startup_id in by_id:
+                    by_id[startup_id].co_incubators.append(name)
+        return rows
+
+    def row_columns(self) -> Select:
+        current = self.current
+        return self.filtered(
+            Startup.id,
+            Startup.slug,
+            Startup.name,
+            Startup.pitch,
+            Startup.updated_at,
+            Incubator.name.label("incubator"),
+            current.c.phase.label("phase"),
+            current.c.start.label("phase_since"),
+            case((self.stale, True), else_=False).label("stale"),
+            case((self.long_in_phase, True), else_=False).label("long_in_phase"),
+        ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
+
+
+def _sponsor_names(startup_ids: Select) -> list[tuple[int, str]]:
+    """(startup id, sponsor as shown) for the startups of `startup_ids`, sorted by name."""
+    records = db.session.execute(
+        select(Sponsorship.startup_id, Organisation.acronym, Organisation.name)
+        .join(Organisation, Organisation.id == Sponsorship.organisation_id)
+        .where(Sponsorship.startup_id.in_(startup_ids))
+    )
+    names = [(startup_id, acronym or name) for startup_id, acronym, name in records]
+    return sorted(names, key=lambda pair: fold_text(pair[1]))
+
+
+def _co_incubator_names(startup_ids: Select) -> list[tuple[int, str]]:
+    records = db.session.execute(
+        select(CoIncubation.startup_id, Incubator.name)
+        .join(Incubator, Incubator.id == CoIncubation.incubator_id)
+        .where(CoIncubation.startup_id.in_(startup_ids))
+    )
+    return sorted(records, key=lambda pair: fold_text(pair[1]))
+
+
+def page_of(query: PortfolioQuery, page: int | None, per_page: int):
+    """(pagination of startup ids, rows of that page in order): a constant number of statements."""
+    statement = _Statement(query)
+    pagination = db.paginate(
+        statement.ordered(statement.filtered(Startup.id)), page=page, per_page=per_page, max_per_page=None,
+        error_out=False,
+    )
+    ids = list(pagination.items)
+    if not ids:
+        return pagination, []
+    rows = statement.rows(statement.row_columns().where(Startup.id.in_(ids)))
+    position = {startup_id: index for index, startup_id in enumerate(ids)}
+    return pagination, sorted(rows, key=lambda row: position[row.id])
+
+
+def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
+    """Every row the query selects, in the view's order (for the export)."""
+    statement = _Statement(query)
+    return statement.rows(statement.ordered(statement.row_columns()))
+
+
+def funnel(query: PortfolioQuery) -> Funnel:
+    """Count per phase on the query's day, honouring every filter but the phase itself."""
+    statement = _Statement(query)
+    phase = statement.current.c.phase
+    counts = dict(
+        db.session.execute(statement.filtered(phase, func.count(Startup.id), with_phase=False).group_by(phase)).all()
+    )
+    return Funnel(
+        steps=[FunnelStep(name, label(name), counts.get(name, 0)) for name in PHASES],
+        without_phase=counts.get(None, 0),
+    )
+
+
+def incubator_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every incubator, for the filter."""
+    return [tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))]
+
+
+def sponsor_choices() -> list[tuple[str, str]]:
+    """(slug, name as shown) of the organisations that sponsor at least one startup, for the filter."""
+    sponsoring = exists().where(Sponsorship.organisation_id == Organisation.id)
+    records = db.session.execute(select(Organisation.slug, Organisation.acronym, Organisation.name).where(sponsoring))
+    pairs = [(slug, f"{acronym} — {name}" if acronym and acronym != name else name) for slug, acronym, name in records]
+    return sorted(pairs, key=lambda pair: fold_text(pair[1]))

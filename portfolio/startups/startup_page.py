@@ -1,0 +1,226 @@
+"""What the startup page shows, read in a fixed number of queries: the startup with everything
+recorded about it, its current phase, a timeline of phase changes and milestones (each phase
+change with who, when, why and what came before, from the audit trail), and its history."""
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import abort
+from markupsafe import Markup
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portfolio.audit.models import AuditEvent
+from portfolio.audit.queries import history_of
+from portfolio.audit.tracking import object_key
+from portfolio.extensions import db
+from portfolio.startups import phases
+from portfolio.startups.charts import indicator_chart
+from portfolio.startups.models import (
+    MILESTONE_KINDS,
+    CoIncubation,
+    Indicator,
+    Milestone,
+    PhaseSpan,
+    Sponsorship,
+    Startup,
+)
+
+#: Audit actions on a span, in words.
+SPAN_ACTIONS = {"phase_change": "Changement de phase", "phase_correction": "Correction", "update": "Modification"}
+HISTORY_LIMIT = 200
+
+
+def load_startup(slug: str, full: bool = False) -> Startup:
+    """The startup named by `slug` (404 otherwise); `full` loads all it shows, one query per relation."""
+    statement = select(Startup).where(func.lower(Startup.slug) == slug.lower())
+    if full:
+        statement = statement.options(
+            selectinload(Startup.incubator),
+            selectinload(Startup.porteur),
+            selectinload(Startup.co_incubations).selectinload(CoIncubation.incubator),
+            selectinload(Startup.sponsorships).selectinload(Sponsorship.organisation),
+            selectinload(Startup.phase_spans),
+            selectinload(Startup.milestones),
+            selectinload(Startup.indicators).selectinload(Indicator.measurements),
+            selectinload(Startup.team),
+        )
+    else:
+        statement = statement.options(selectinload(Startup.co_incubations))
+    startup = db.session.scalar(statement)
+    if startup is None:
+        abort(404)
+    return startup
+
+
+def duration_fr(start: date, today: date) -> str:
+    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours"."""
+    days = (today - start).days
+    if days < 0:
+        return "pas encore commencée"
+    months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
+    if months < 1:
+        return f"{days} jour{'s' if days > 1 else ''}"
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} an{'s' if years > 1 else ''}")
+    if months:
+        parts.append(f"{months} mois")
+    return " et ".join(parts)
+
+
+@dataclass
+class SpanChange:
+    """One audited write on a span: who, when, why, and the fields before and after."""
+
+    event: AuditEvent
+    label: str
+    before: dict
+    after: dict
+
+
+@dataclass
+class TimelineEntry:
+    day: date
+    kind: str  # "phase" or "milestone"
+    span: PhaseSpan | None = None
+    previous_phase: str | None = None
+    planned: bool = False
+    created: AuditEvent | None = None
+    changes: list[SpanChange] = field(default_factory=list)
+    milestone: Milestone | None = None
+    kind_label: str = ""
+    measurements: list = field(default_factory=list)
+
+    @property
+    def sort_key(self):
+        # Newest first; on the same day, a phase change before the milestones it explains.
+        return (self.day, self.kind == "phase", self.span.id if self.span else self.milestone.id)
+
+
+def _readable(values: dict | None) -> dict:
+    """A span's audited fields in words (phase labels, French dates)."""
+    names = {"phase": "Phase", "start": "Début", "end": "Fin", "comment": "Commentaire"}
+    readable = {}
+    for key, value in (values or {}).items():
+        if key not in names:
+            continue
+        if key == "phase":
+            value = phases.label(value)
+        elif key in ("start", "end") and value:
+            value = date.fromisoformat(value).strftime("%d/%m/%Y")
+        readable[names[key]] = value if value not in (None, "") else "—"
+    return readable
+
+
+def _phase_entries(startup: Startup, events: list[AuditEvent], today: date) -> list[TimelineEntry]:
+    by_span: dict[str, list[AuditEvent]] = {}
+    for event in events:
+        by_span.setdefault(event.object_id, []).append(event)
+    ordered = sorted(startup.phase_spans, key=lambda span: (span.start, phases.RANK.get(span.phase, -1)))
+    entries = []
+    for position, span in enumerate(ordered):
+        own = sorted(by_span.get(object_key(span)[1], []), key=lambda event: (event.at, event.id))
+        created = next((event for event in own if event.action == "create"), None)
+        # A "phase_change" update that only sets the end is the next change closing this span:
+        # it shows on the next span's entry, not as a correction of this one.
+        changes = [
+            SpanChange(event, SPAN_ACTIONS.get(event.action, event.action_label), _readable(event.before), _readable(event.after))
+            for event in own
+            if event.action != "create" and not (event.action == "phase_change" and set(event.after or {}) <= {"end"})
+        ]
+        entries.append(
+            TimelineEntry(
+                day=span.start,
+                kind="phase",
+                span=span,
+                previous_phase=ordered[position - 1].phase if position else None,
+                planned=span.start > today,
+                created=created,
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def timeline(startup: Startup, span_events: list[AuditEvent], today: date) -> list[TimelineEntry]:
+    """Phase changes and milestones, newest first."""
+    measured = {}
+    for indicator in startup.indicators:
+        for measurement in indicator.measurements:
+            if measurement.milestone_id is not None:
+                measured.setdefault(measurement.milestone_id, []).append((indicator, measurement))
+    entries = _phase_entries(startup, span_events, today)
+    for milestone in startup.milestones:
+        entries.append(
+            TimelineEntry(
+                day=milestone.date,
+                kind="milestone",
+                milestone=milestone,
+                kind_label=MILESTONE_KINDS.get(milestone.kind, milestone.kind),
+                measurements=measured.get(milestone.id, []),
+                planned=milestone.date > today,
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.sort_key, reverse=True)
+
+
+@dataclass
+class Chart:
+    indicator: Indicator
+    svg: Markup
+    dom_id: str
+
+
+def charts(startup: Startup) -> list[Chart]:
+    result = []
+    for indicator in sorted(startup.indicators, key=lambda indicator: indicator.name.lower()):
+        dom_id = f"indicateur-{indicator.id}"
+        points = [(measurement.date, measurement.value) for measurement in indicator.measurements]
+        result.append(Chart(indicator, indicator_chart(indicator.name, indicator.unit, points, dom_id), dom_id))
+    return result
+
+
+def events_about(objects, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+    """Events about these objects, newest first: one IN list per kind of object, so that the
+    query stays one statement of bounded depth however many measurements a startup has."""
+    ids_by_type: dict[str, list[str]] = {}
+    for obj in objects:
+        kind, ident = object_key(obj)
+        ids_by_type.setdefault(kind, []).append(ident)
+    if not ids_by_type:
+        return []
+    statement = (
+        select(AuditEvent)
+        .where(or_(*(and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids)) for kind, ids in ids_by_type.items())))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def page_context(startup: Startup, today: date) -> dict:
+    span_events = history_of(*startup.phase_spans, limit=10_000)
+    current = phases.phase_span_on(startup.phase_spans, today)
+    records = [
+        startup,
+        *startup.co_incubations,
+        *startup.sponsorships,
+        *startup.phase_spans,
+        *startup.milestones,
+        *startup.team,
+        *startup.indicators,
+        *(measurement for indicator in startup.indicators for measurement in indicator.measurements),
+    ]
+    return {
+        "startup": startup,
+        "today": today,
+        "current": current,
+        "time_in_phase": duration_fr(current.start, today) if current is not None else None,
+        "planned": [span for span in startup.phase_spans if span.start > today],
+        "timeline": timeline(startup, span_events, today),
+        "charts": charts(startup),
+        "team": sorted(startup.team, key=lambda member: (member.end is not None, member.start or date.min, member.name)),
+        "history": events_about(records),
+        "phase_label": phases.label,
+    }
