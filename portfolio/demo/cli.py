@@ -4,6 +4,7 @@ from flask.cli import AppGroup
 
 from portfolio.audit.tracking import acting_as
 from portfolio.demo.data import load_demo, persona_logins
+from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 
 demo_cli = AppGroup("demo", help="Données de démonstration.")
@@ -54,5 +55,6 @@ def generate_command(scale, seed):
             db.session.rollback()
             raise click.ClickException(str(error)) from None
         db.session.commit()
+    refresh_planner_statistics()
     details = ", ".join(f"{count} {kind}" for kind, count in report.counts.items())
     click.echo(f"Portefeuille synthétique ×{scale} (graine {seed}) créé en {time.perf_counter() - started:.1f} s : {details}.")

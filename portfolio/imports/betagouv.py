@@ -12,6 +12,7 @@ from typing import Callable
 from sqlalchemy.exc import IntegrityError
 
 from portfolio.audit.tracking import acting_as, described
+from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.imports.apply import apply_records
 from portfolio.imports.records import incubator_record, organisation_record, startup_record
@@ -83,5 +84,7 @@ def run_import(
         db.session.rollback()
     else:
         db.session.commit()
+        if report.changed:
+            refresh_planner_statistics()
     report.seconds = perf_counter() - started  # the commit included: it is part of what the person waits for
     return report
