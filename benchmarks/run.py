@@ -159,10 +159,15 @@ def time_requests(opener, url: str, times: int) -> dict:
     return {"median_s": round(statistics.median(durations), 3), "max_s": round(max(durations), 3), "bytes": size}
 
 
-def time_python(env: dict, code: str) -> float:
-    result = subprocess.run([str(BIN / "python"), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+def time_python(env: dict, code: str, timeout: int) -> float:
+    try:
+        result = subprocess.run(
+            [str(BIN / "python"), "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"not finished after {timeout} s (stopped)") from None
     if result.returncode != 0:
-        raise RuntimeError(result.stderr)
+        raise RuntimeError(result.stderr.strip() or f"exit code {result.returncode}")
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -208,11 +213,12 @@ def run_database(kind: str, args, workdir: Path) -> dict:
     finally:
         server.stop()
     try:
-        results["reminder_sweep_s"] = round(time_python(env, SWEEP), 3)
+        results["reminder_sweep_s"] = round(time_python(env, SWEEP, args.sweep_timeout), 3)
         log(f"  one reminder sweep: {results['reminder_sweep_s']} s")
     except RuntimeError as error:
         results["reminder_sweep_s"] = None
-        results["reminder_sweep_error"] = str(error).strip().splitlines()[-1]
+        results["reminder_sweep_error"] = (str(error).strip().splitlines() or ["failed"])[-1]
+        log(f"  one reminder sweep: {results['reminder_sweep_error']}")
     if kind == "postgresql":
         subprocess.run(["psql", PG_ADMIN, "-qc", "DROP DATABASE IF EXISTS portfolio_bench WITH (FORCE)"])
     return results
@@ -259,6 +265,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--sweep-timeout", type=int, default=300, help="seconds before the sweep measure gives up")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = parser.parse_args()
     if not shutil.which("wrk"):
