@@ -1,8 +1,8 @@
 """Estimated funding run-out dates of many startups at once, for the next-committee rule.
 
 The same computation as `portfolio.funding.reports.estimated_run_out(startup, today)` (one
-startup: the CP granted as of the day less the CP paid, spent at the rate paid so far), over the
-same data, with the same envelope arithmetic, but in five SQL statements for any number of
+startup: the CP granted as of the day less the CP paid, spent at the rate paid so far), through
+the same `reports.envelopes_by_startup`, but in five SQL statements for any number of
 startups: lines, amounts, conventions, reports and entries are each read in one statement and
 attached to their owners, instead of one round of loads per startup.
 """
@@ -45,17 +45,8 @@ def estimated_run_outs(startup_ids: Sequence[int], day: date) -> dict[int, date 
     _attach(lines, "amounts", amounts, "line_id")
     _attach(filed, "entries", entries, "report_id")
     _attach(conventions, "reports", filed, "convention_id")
-    by_id = {convention.id: convention for convention in conventions}
-
-    envelopes: dict[int, reports.Envelope] = defaultdict(reports.Envelope)
-    by_convention: dict[int, tuple] = {}
-    for line in lines:
-        convention = by_id[line.convention_id]
-        if convention.id not in by_convention:
-            counted = reports._counted_reports(convention.reports, day)
-            by_convention[convention.id] = (reports._consumed_by_line(counted), reports._reported_period(convention, counted))
-        consumed, period = by_convention[convention.id]
-        envelopes[line.startup_id].add(reports._line_envelope(line, day, consumed, period))
+    # Conventions are in the session now: each line's `convention` resolves without a query.
+    envelopes = reports.envelopes_by_startup(lines, day)
     return {startup_id: envelope.run_out for startup_id, envelope in envelopes.items()}
 
 
