@@ -4,7 +4,9 @@ and Debian's Chromium for the browser tests."""
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -120,6 +122,38 @@ def post_form(client, url: str, data: dict | None = None, token_from: str = "/",
     """POST like a browser would: with the session's CSRF token."""
     payload = {"csrf_token": csrf_token(client, token_from), **(data or {})}
     return client.post(url, data=payload, **kwargs)
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the block, in order."""
+    from sqlalchemy import event
+
+    executed: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        executed.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield executed
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def count_statements(client, url: str, **params) -> int:
+    """How many SQL statements one GET of `url` runs, which must answer 200.
+
+    A request of a deployment starts from an empty session: nothing the test's app context kept
+    from earlier requests (the account, rows) may spare a query."""
+    from flask import g
+
+    db.session.remove()
+    g.pop("_login_user", None)
+    with recorded_statements() as executed:
+        response = client.get(url, query_string=params or None)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return len(executed)
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from flask import g, render_template_string
+from flask import render_template_string
 from flask_login import login_user
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from conftest import post_form
+from conftest import count_statements, post_form
 from portfolio.audit.models import AuditEvent
 from portfolio.demo.funding import REFERENCE
 from portfolio.extensions import db
@@ -291,25 +291,6 @@ def test_the_conventions_export_names_parties_and_totals(app, demo, client, fina
 # --- SQL statements -------------------------------------------------------------------------
 
 
-def statements(client, url: str) -> int:
-    executed = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        executed.append(statement)
-
-    # A real request starts from an empty session: nothing already loaded may spare a query
-    # (the test's app context would otherwise keep the account and the rows of earlier requests).
-    db.session.remove()
-    g.pop("_login_user", None)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(executed)
-
-
 def grow(convention, size: int) -> None:
     """Lines (each with an amendment's change) for `size` startups in all."""
     dinum = by_slug(Incubator, "dinum")
@@ -327,9 +308,9 @@ def test_the_convention_page_reads_as_many_statements_for_3_as_for_30_lines(app,
     convention = seed()
     url = f"/funding/conventions/{convention.id}"
     grow(convention, 3)
-    statements(client, url)  # the first request loads the account into the session
-    small = statements(client, url), statements(client, "/funding/"), statements(client, "/funding/lines.csv")
+    count_statements(client, url)  # the first request loads the account into the session
+    small = count_statements(client, url), count_statements(client, "/funding/"), count_statements(client, "/funding/lines.csv")
     grow(seed(), 30)
     assert len(seed().lines) == 30
-    large = statements(client, url), statements(client, "/funding/"), statements(client, "/funding/lines.csv")
+    large = count_statements(client, url), count_statements(client, "/funding/"), count_statements(client, "/funding/lines.csv")
     assert small == large, (small, large)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from conftest import post_form
+from conftest import count_statements, post_form
 from portfolio.audit.queries import history_of
 from portfolio.extensions import db
 from portfolio.funding import reports
@@ -331,21 +331,6 @@ def test_a_bad_day_is_a_french_error(client, seed, finance):
 # --- SQL statements ------------------------------------------------------------------------------
 
 
-def _statements_for(client, url: str) -> int:
-    count = {"n": 0}
-
-    def count_statement(conn, cursor, statement, *args):
-        count["n"] += 1
-
-    event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)
-    assert response.status_code == 200
-    return count["n"]
-
-
 def test_the_reports_page_runs_as_many_statements_for_2_or_12_lines_and_reports(client, demo, finance, make_user):
     small, big = make_convention("PETITE"), make_convention("GRANDE")
     for index in range(2):
@@ -359,8 +344,9 @@ def test_the_reports_page_runs_as_many_statements_for_2_or_12_lines_and_reports(
         report.submitted_by_id = other.id if number % 2 else finance.id
     db.session.commit()
 
+    small_id, big_id = small.id, big.id
     client.get("/")  # the first request of a session loads what every page then reuses
-    small_count = _statements_for(client, f"/funding/conventions/{small.id}/reports?on=2022-01-01")
-    big_count = _statements_for(client, f"/funding/conventions/{big.id}/reports?on=2022-01-01")
+    small_count = count_statements(client, f"/funding/conventions/{small_id}/reports?on=2022-01-01")
+    big_count = count_statements(client, f"/funding/conventions/{big_id}/reports?on=2022-01-01")
 
     assert small_count == big_count <= 10

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from conftest import post_form
+from conftest import count_statements, post_form
 from governance_helpers import chair, committee, intrapreneur, startup
 from portfolio.demo.data import DEMO_PASSWORD
 from portfolio.extensions import db
@@ -151,25 +151,6 @@ def test_the_pack_shows_each_dossier_and_hides_funding_from_another_startups_int
 
 
 # --- SQL statements: constant in the number of reviews and milestones ------------------------
-
-
-def count_statements(client, url: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    # A request starts with an empty session in production; here the test's app context keeps
-    # one across requests, so start it afresh to count what a real request runs.
-    db.session.remove()
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-        assert response.status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def grow(meeting: Meeting, extra: int) -> None:

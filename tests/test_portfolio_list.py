@@ -6,14 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portfolio.extensions import db
 from portfolio.startups import portfolio
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
 from portfolio.timeutil import today_in_paris, utcnow
 
-from conftest import csrf_token
+from conftest import count_statements, csrf_token, recorded_statements
 
 TODAY = today_in_paris()
 ROW = re.compile(r'<tr data-slug="([^"]+)"')
@@ -244,6 +243,15 @@ def test_pagination_splits_the_list_and_keeps_the_filters(client, viewer):
     assert beyond.status_code == 200 and ROW.findall(beyond.get_data(as_text=True)) == []
 
 
+@pytest.mark.parametrize("phase", [None, "construction", "investigation", portfolio.NO_PHASE])
+def test_the_page_count_read_from_the_funnel_is_the_number_of_startups_selected(app, viewer, phase):
+    for flag in (None, "stale"):
+        query = portfolio.PortfolioQuery(on=TODAY, phase=phase, flag=flag)
+        listing = portfolio.listing(query, page=1, per_page=2)
+        assert listing.pagination.total == len(portfolio.all_rows(query))
+        assert listing.pagination.pages == -(-listing.pagination.total // 2)
+
+
 def test_export_is_the_view_on_every_page_with_its_columns(client, viewer):
     response = client.get("/startups/export.csv", query_string={"incubator": "dinum", "sort": "-name"})
     assert response.content_type == "text/csv; charset=utf-8"
@@ -360,23 +368,6 @@ class TestQueryCount:
             )
         db.session.commit()
 
-    @staticmethod
-    def statements(client, url: str, **params) -> int:
-        executed = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            executed.append(statement)
-
-        # Each request of a deployment starts with an empty session (the account is loaded again).
-        db.session.expunge_all()
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = client.get(url, query_string=params)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-        assert response.status_code == 200
-        return len(executed)
-
     def test_the_list_and_the_export_use_as_many_statements_for_5_as_for_40_startups(
         self, app, client, make_user, login
     ):
@@ -389,28 +380,22 @@ class TestQueryCount:
         ]
         self.grow_to(5)
         # The first request loads the account into the session, which the test's app context keeps.
-        self.statements(client, "/startups/")
-        small = [self.statements(client, url, **params) for url, params in pages]
+        count_statements(client, "/startups/")
+        small = [count_statements(client, url, **params) for url, params in pages]
         self.grow_to(40)
         assert len(exported(client)) == 40  # also reloads the account the commit expired, as above
-        large = [self.statements(client, url, **params) for url, params in pages]
+        large = [count_statements(client, url, **params) for url, params in pages]
         assert small == large
 
     def test_the_portfolio_queries_take_a_fixed_number_of_statements(self, app):
         self.grow_to(40)
         query = portfolio.PortfolioQuery(on=TODAY, sponsor="org-1", incubator="inc-0", text="startup")
-        executed = []
-
-        def count(*args):
-            executed.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            # ids of the page, their count, their rows, sponsors, co-incubators; the funnel; the export.
-            assert len(portfolio.page_of(query, page=1, per_page=50)[1]) > 0 and len(executed) == 5
+        with recorded_statements() as executed:
+            # The funnel (which gives the count), ids of the page, their rows, sponsors, co-incubators;
+            # the funnel alone; the export.
+            page = portfolio.listing(query, page=1, per_page=50)
+            assert len(page.rows) > 0 and page.pagination.total == page.funnel.total and len(executed) == 5
             portfolio.funnel(query)
             assert len(executed) == 6
             portfolio.all_rows(query)
             assert len(executed) == 9
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)

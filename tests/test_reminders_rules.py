@@ -154,6 +154,38 @@ def test_next_committee_45_and_15_days_before_then_weekly_while_overdue_in_a_lea
     assert reminder_days("next_committee", date(2024, 3, 1), date(2024, 3, 31)) == []
 
 
+def test_next_committee_goes_to_the_chair_of_the_last_committee_when_there_was_one(app, people, make_user):
+    funded = startup("signaux-faibles", since=date(2023, 1, 1))
+    imported = startup("conseillers-entreprises", since=date(2023, 1, 1))
+    second_chair = make_user("committee_chair")
+    meeting(paris(2023, 3, 1, 10), reviewed=[funded], chair=people["chair"], status="held")
+    meeting(paris(2023, 8, 31, 10), reviewed=[funded], chair=second_chair, status="held")
+    # A committee known from the registry records no chair.
+    meeting(paris(2023, 8, 31, 10), reviewed=[imported], status="held")
+    dues = {due.subject.split(":")[1]: due for due in dues_on("next_committee", date(2024, 3, 1))}
+    chairs_of = {
+        startup_id: {user_id for user_id, role in due.recipients.items() if role == "chair"}
+        for startup_id, due in dues.items()
+    }
+    # The chair of its latest committee, not the one before nor every chair…
+    assert chairs_of[str(funded.id)] == {second_chair.id}
+    # …and every chair when no chair is known: someone has to schedule it.
+    assert chairs_of[str(imported.id)] == {people["chair"].id, second_chair.id}
+
+
+def test_global_coaches_are_reminded_only_of_startups_whose_incubators_have_no_coach(app, people, make_user):
+    global_coach = make_user("coach")
+    coached = startup("signaux-faibles", updated_at=paris(2023, 11, 2, 10))
+    uncoached = startup("sans-coach", updated_at=paris(2023, 11, 2, 10), incubator_slug="sans-coach")
+    dues = {due.subject: due for due in dues_on("stale_startup", date(2024, 2, 29))}
+    recipients = {startup_id: set(due.recipients) for startup_id, due in (
+        (item.id, next(due for subject, due in dues.items() if f"startup:{item.id}:" in subject))
+        for item in (coached, uncoached)
+    )}
+    assert recipients[coached.id] == {people["coach"].id}
+    assert recipients[uncoached.id] == {global_coach.id}
+
+
 def test_next_committee_ignores_startups_that_are_not_active(app, people):
     stopped = startup("arretee", phase="abandon", since=date(2023, 9, 1))
     meeting(paris(2023, 3, 1, 10), reviewed=[stopped], status="held")

@@ -225,14 +225,32 @@ def test_after_downtime_the_next_sweep_catches_up_and_sends_only_the_latest_of_e
     # Down from 4 to 26 March: the first action's weekly reminders of 11, 18 and 25 March and the
     # second action's of 20 March all fell due meanwhile.
     result = run_sweep(paris(2025, 3, 26, 9))
-    assert result.created == 2 * 3 + 1 and result.superseded == 2 * 2
+    # Only the latest missed reminder of each deadline is made (25 March to two people, 20 March to
+    # one): the 11 and 18 March ones would only have been superseded.
+    assert result.created == 2 + 1 and result.superseded == 0
     assert result.sent == 3 and result.emails == 2
     latest = [message for message in outbox() if "Claire" in message.to][-1]
     assert latest.subject == "[Portfolio] Vos rappels : 2 rappels"
     assert "Mesurer l’usage réel — en retard de 22 jours (échéance le 04/03/2025)" in latest.text_body
     assert "Publier les statistiques — en retard de 6 jours (échéance le 20/03/2025)" in latest.text_body
-    superseded = [row for row in notifications() if row.cancel_reason == "superseded"]
-    assert sorted({row.occurrence for row in superseded}) == [date(2025, 3, 11), date(2025, 3, 18)]
+    assert {row.occurrence for row in notifications()} == {date(2025, 3, 4), date(2025, 3, 20), date(2025, 3, 25)}
+
+
+def test_a_reminder_waiting_for_a_weekly_digest_is_superseded_by_a_newer_one_of_the_same_deadline(app, action):
+    operations.set_preference(action.owner, "weekly", paris(2025, 3, 1))
+    db.session.commit()
+    run_sweep(paris(2025, 3, 4, 8, 30))  # Tuesday: the owner's reminder waits for Monday 10 March
+    # Down until Wednesday 12 March: the digest slot of the 10th passed, the weekly reminder of the 11th fell due.
+    result = run_sweep(paris(2025, 3, 12, 9))
+    assert result.superseded == 1
+    owner_rows = [row for row in notifications() if row.recipient_id == action.owner_id]
+    assert [(row.occurrence, row.cancel_reason, row.sent_at is not None) for row in owner_rows] == [
+        (date(2025, 3, 4), "superseded", False), (date(2025, 3, 11), None, False)
+    ]
+    assert run_sweep(paris(2025, 3, 17, 8, 30)).sent == 1  # Monday's digest: the newer one only
+    (digest,) = [message for message in outbox() if "Inès" in message.to]
+    assert digest.notification_count == 1
+    assert "en retard de 13 jours (échéance le 04/03/2025)" in digest.text_body
 
 
 def test_a_settled_deadline_closes_and_its_pending_reminders_are_cancelled(app, action):
@@ -390,3 +408,28 @@ def test_an_unreachable_smtp_server_is_a_recorded_failure_not_a_crash(app, actio
     result = run_sweep(paris(2025, 3, 4, 9))
     assert (result.claimed, result.sent, result.failed) == (2, 0, 2)
     assert all(row.attempts == 1 and row.last_error and row.next_attempt_at for row in notifications())
+
+
+def test_the_rules_are_not_evaluated_again_while_nothing_changed_the_same_day(app, action, chair):
+    first = run_sweep(paris(2025, 3, 4, 8, 5))
+    assert not first.generation_skipped and first.created == 2
+    # The same day and no write since: nothing to evaluate.
+    second = run_sweep(paris(2025, 3, 4, 8, 10))
+    assert second.generation_skipped and (second.created, second.sent) == (0, 0)
+    # Any write of the application changes the audit log: the next sweep sees the new action.
+    follow_up_action(action.decision.review.meeting, None, due_on=date(2025, 3, 4), text="Publier les statistiques")
+    after_write = run_sweep(paris(2025, 3, 4, 8, 20))
+    assert not after_write.generation_skipped and after_write.created == 1 and after_write.sent == 1
+    assert run_sweep(paris(2025, 3, 4, 8, 25)).generation_skipped
+    # A new day in Paris: its reminders fall due without any write (the weekly ones of 11 March).
+    next_week = run_sweep(paris(2025, 3, 11, 8, 30))
+    assert not next_week.generation_skipped and next_week.created == 3
+
+
+def test_the_command_says_when_nothing_had_to_be_evaluated_again(app, action, runner):
+    runner.invoke(args=["reminders", "sweep", "--now", "2025-03-04T08:05+01:00"])
+    result = runner.invoke(args=["reminders", "sweep", "--now", "2025-03-04T08:15+01:00"])
+    assert result.exit_code == 0, result.output
+    assert "Rien n’a changé depuis le dernier calcul des échéances" in result.output
+    as_json = runner.invoke(args=["reminders", "sweep", "--json", "--now", "2025-03-04T08:20+01:00"])
+    assert json.loads(as_json.output)["generation_skipped"] is True

@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portfolio.audit.models import AuditEvent
 from portfolio.extensions import db
@@ -13,7 +13,7 @@ from portfolio.reminders.models import Deadline, DeadlineRecipient, Notification
 from portfolio.reminders.queries import unread_count
 from portfolio.timeutil import today_in_paris, utcnow
 
-from conftest import post_form
+from conftest import post_form, recorded_statements
 
 
 def deadline_for(user, title: str, due_on: date, rule: str = "follow_up", visible_from: date | None = None,
@@ -125,13 +125,9 @@ def test_the_unread_count_is_one_query(app, ines):
     deadline = deadline_for(ines, "Mesurer l’usage", today_in_paris())
     for hours in (1, 2, 3):
         notification_for(ines, deadline, hours)
-    user_id, statements = ines.id, []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    user_id = ines.id
+    with recorded_statements() as statements:
         assert unread_count(user_id, utcnow()) == 3
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1
 
 

@@ -5,9 +5,9 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from conftest import PASSWORD, csrf_token
+from conftest import PASSWORD, count_statements, csrf_token
 from portfolio.audit.models import AuditEvent
 from portfolio.audit.tracking import acting_as
 from portfolio.extensions import db
@@ -457,29 +457,13 @@ def _startup_of_size(size: int) -> Startup:
     return subject
 
 
-def _statements_for(client, url: str) -> list[str]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    db.session.expunge_all()  # the page reads everything itself, whatever the test loaded before
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    assert response.status_code == 200
-    return statements
-
-
 def test_the_startup_page_runs_the_same_number_of_queries_whatever_the_data_size(as_user):
     small, large = _startup_of_size(5), _startup_of_size(50)
     client = as_user("coach")
     for slug in (small.slug, large.slug):  # warm up: first requests load what is cached per process
         client.get(f"/startups/{slug}")
-    small_count = len(_statements_for(client, f"/startups/{small.slug}"))
-    large_count = len(_statements_for(client, f"/startups/{large.slug}"))
+    small_count = count_statements(client, f"/startups/{small.slug}")
+    large_count = count_statements(client, f"/startups/{large.slug}")
     page = client.get(f"/startups/{large.slug}").get_data(as_text=True)
     assert page.count('data-kind="milestone"') == 50 and page.count('data-kind="phase"') == 50
     assert page.count('data-testid="indicator-chart"') == 10

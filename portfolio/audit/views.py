@@ -17,8 +17,8 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 def log():
     form = AuditFilterForm(request.args)
     form.object_type.choices = choices(((kind, kind) for kind in queries.object_types()), empty="Tous")
-    people = db.session.scalars(select(User).order_by(User.name))
-    form.actor.choices = choices(((user.id, user.name) for user in people), empty="Tout le monde")
+    people = db.session.execute(select(User.id, User.name).order_by(User.name, User.id))
+    form.actor.choices = choices(people, empty="Tout le monde")
     if request.args and not form.validate():
         return render_template("audit/log.html", form=form, page=None), 400
     statement = queries.filtered_log(

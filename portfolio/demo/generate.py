@@ -7,6 +7,7 @@ meetings with reviews and decisions, and accounts. Rows go in by bulk inserts (o
 statement per table and batch, not one ORM object each); the run itself is recorded as
 one audit event. The same seed gives the same portfolio.
 """
+import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -196,12 +197,15 @@ def generate(scale: int, seed: int = 1, progress: Callable[[str], None] = lambda
         report, "comptes", returning=True,
     )
     grants = []
+    # Coaches belong to an incubator, each incubator in turn (so that every one has some); a few
+    # (1 in 20) coach the whole programme.
+    coached = itertools.cycle(rng.sample(incubator_ids, len(incubator_ids)))
     for user_id in user_ids:
         role = rng.choices(["intrapreneur", "coach", "committee_chair", "finance", "admin"], weights=[70, 15, 6, 6, 3])[0]
         grants.append({
             "user_id": user_id, "role": role, "granted_at": now,
             "startup_id": rng.choice(startup_ids) if role == "intrapreneur" else None,
-            "incubator_id": rng.choice(incubator_ids) if role == "coach" and rng.random() < 0.6 else None,
+            "incubator_id": next(coached) if role == "coach" and rng.random() < 0.95 else None,
         })
     _insert(RoleGrant, grants, report, "rôles")
     chairs = [grant["user_id"] for grant in grants if grant["role"] == "committee_chair"] or user_ids[:1]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import Select, and_, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload, subqueryload
 
 from portfolio.audit.models import AuditEvent
 from portfolio.extensions import db
@@ -115,16 +115,20 @@ def line_views(convention: Convention, day: date) -> list[LineView]:
 # --- Loading --------------------------------------------------------------------------------
 
 
-def full_convention_options():
-    """Everything the convention page and its warnings read, one query per relation."""
+def full_convention_options(load=selectinload):
+    """Everything the convention page and its warnings read, one query per relation. `load` is
+    selectinload for a few conventions; subqueryload for all of them (selectinload reads 500 ids
+    per statement, so its statements would grow with the portfolio)."""
     return (
-        selectinload(Convention.parties).selectinload(ConventionParty.organisation),
-        selectinload(Convention.obligations),
-        selectinload(Convention.status_changes),
-        selectinload(Convention.lines).selectinload(FundingLine.startup).selectinload(Startup.phase_spans),
-        selectinload(Convention.lines).selectinload(FundingLine.amounts).selectinload(LineAmount.amendment),
-        selectinload(Convention.amendments),
-        selectinload(Convention.reports).selectinload(ConsumptionReport.entries),
+        load(Convention.parties).options(load(ConventionParty.organisation)),
+        load(Convention.obligations),
+        load(Convention.status_changes),
+        load(Convention.lines).options(
+            load(FundingLine.startup).options(load(Startup.phase_spans)),
+            load(FundingLine.amounts).options(load(LineAmount.amendment)),
+        ),
+        load(Convention.amendments),
+        load(Convention.reports).options(load(ConsumptionReport.entries)),
     )
 
 
@@ -140,7 +144,7 @@ def load_convention(convention_id: int, full: bool = False) -> Convention:
 
 def all_conventions() -> list[Convention]:
     """Every convention with all it needs for its warnings (the finance view)."""
-    statement = select(Convention).options(*full_convention_options()).order_by(Convention.reference)
+    statement = select(Convention).options(*full_convention_options(subqueryload)).order_by(Convention.reference)
     return list(db.session.scalars(statement))
 
 
@@ -174,9 +178,9 @@ def export_lines() -> list[FundingLine]:
         select(FundingLine)
         .join(FundingLine.convention)
         .options(
-            selectinload(FundingLine.convention),
-            selectinload(FundingLine.startup),
-            selectinload(FundingLine.amounts),
+            contains_eager(FundingLine.convention),
+            joinedload(FundingLine.startup),
+            subqueryload(FundingLine.amounts),
         )
         .order_by(Convention.reference, FundingLine.position, FundingLine.id)
     )
@@ -187,8 +191,8 @@ def export_conventions() -> list[Convention]:
     statement = (
         select(Convention)
         .options(
-            selectinload(Convention.parties).selectinload(ConventionParty.organisation),
-            selectinload(Convention.lines).selectinload(FundingLine.amounts),
+            subqueryload(Convention.parties).joinedload(ConventionParty.organisation),
+            subqueryload(Convention.lines).options(joinedload(FundingLine.startup), subqueryload(FundingLine.amounts)),
         )
         .order_by(Convention.reference)
     )

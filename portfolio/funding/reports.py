@@ -337,21 +337,44 @@ def _line_envelope(line: FundingLine, day: date, consumed: dict[int, tuple[Decim
     )
 
 
-def _consumed_by_line(reports: Iterable[ConsumptionReport]) -> dict[int, tuple[Decimal, Decimal]]:
-    consumed: dict[int, tuple[Decimal, Decimal]] = {}
-    for report in reports:
-        for entry in report.entries:
-            ae, cp = consumed.get(entry.line_id, (ZERO, ZERO))
-            consumed[entry.line_id] = (ae + entry.ae_committed, cp + entry.cp_paid)
+#: {line id: (AE committed, CP paid)} summed over the reports counted on a day.
+Consumed = dict[int, tuple[Decimal, Decimal]]
+
+
+def _summed(entries: Iterable[tuple[int, Decimal, Decimal]]) -> Consumed:
+    consumed: Consumed = {}
+    for line_id, ae_committed, cp_paid in entries:
+        ae, cp = consumed.get(line_id, (ZERO, ZERO))
+        consumed[line_id] = (ae + ae_committed, cp + cp_paid)
     return consumed
 
 
-def consumption(convention: Convention, day: date) -> Consumption:
+def _consumed_by_line(reports: Iterable[ConsumptionReport]) -> Consumed:
+    return _summed((entry.line_id, entry.ae_committed, entry.cp_paid) for report in reports for entry in report.entries)
+
+
+def consumed_on(day: date, line_ids=None) -> Consumed:
+    """What `_consumed_by_line` gives over the reports filed by `day`, read as plain values in one
+    statement (optionally for the lines of `line_ids`, a list or a SELECT of ids): for the
+    computations over many conventions, which need no entry objects (a sweep, the run-outs)."""
+    statement = (
+        select(ConsumptionEntry.line_id, ConsumptionEntry.ae_committed, ConsumptionEntry.cp_paid)
+        .join(ConsumptionReport, ConsumptionReport.id == ConsumptionEntry.report_id)
+        .where(ConsumptionReport.submitted_on <= day)
+    )
+    if line_ids is not None:
+        statement = statement.where(ConsumptionEntry.line_id.in_(line_ids))
+    return _summed(db.session.execute(statement))
+
+
+def consumption(convention: Convention, day: date, consumed: Consumed | None = None) -> Consumption:
     """Consumed vs granted as of `day`: amounts in force that day (amendments included), reports
-    filed by that day. Works on the loaded convention (see `load_convention`)."""
+    filed by that day. Works on the loaded convention (see `load_convention`), its reports' entries
+    included unless `consumed` (from `consumed_on`, the same day) gives their sums."""
     reports = _counted_reports(convention.reports, day)
     period = _reported_period(convention, reports)
-    consumed = _consumed_by_line(reports)
+    if consumed is None:
+        consumed = _consumed_by_line(reports)
     lines = [LineConsumption(line, _line_envelope(line, day, consumed, period)) for line in convention.lines]
     total = Envelope(period_start=period[0], period_end=period[1])
     per_startup: dict[int, StartupConsumption] = {}
@@ -398,17 +421,21 @@ def quarter_lines(convention: Convention, quarter: Quarter) -> list[QuarterLine]
     return rows
 
 
-def envelopes_by_startup(lines: Iterable[FundingLine], day: date) -> dict[int, Envelope]:
+def envelopes_by_startup(
+    lines: Iterable[FundingLine], day: date, consumed: Consumed | None = None
+) -> dict[int, Envelope]:
     """{startup id: its envelope on `day`} over lines loaded with their amounts and their
-    convention's reports and entries (each convention's reports are read once)."""
+    convention's reports, and the reports' entries unless `consumed` (from `consumed_on`, the
+    same day) gives their sums (each convention's reports are read once)."""
     envelopes: dict[int, Envelope] = {}
     by_convention: dict[int, tuple] = {}
     for line in lines:
         if line.convention_id not in by_convention:
             reports = _counted_reports(line.convention.reports, day)
-            by_convention[line.convention_id] = (_consumed_by_line(reports), _reported_period(line.convention, reports))
-        consumed, period = by_convention[line.convention_id]
-        envelopes.setdefault(line.startup_id, Envelope()).add(_line_envelope(line, day, consumed, period))
+            used = _consumed_by_line(reports) if consumed is None else consumed
+            by_convention[line.convention_id] = (used, _reported_period(line.convention, reports))
+        used, period = by_convention[line.convention_id]
+        envelopes.setdefault(line.startup_id, Envelope()).add(_line_envelope(line, day, used, period))
     return envelopes
 
 

@@ -58,17 +58,17 @@ def visible_meetings(user) -> Select:
 def chair_choices() -> list[tuple[int, str]]:
     """Active accounts that may preside: committee chairs."""
     statement = (
-        select(User)
+        select(User.id, User.name)
         .where(User.active.is_(True), exists().where(RoleGrant.user_id == User.id, RoleGrant.role == "committee_chair"))
         .order_by(User.name, User.id)
     )
-    return [(user.id, user.name) for user in db.session.scalars(statement)]
+    return [tuple(row) for row in db.session.execute(statement)]
 
 
 def account_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
-    statement = select(User).where(User.active.is_(True)).order_by(User.name, User.id)
+    statement = select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.id)
     return [
-        (user.id, f"{user.name} <{user.email}>") for user in db.session.scalars(statement) if user.id not in exclude
+        (user_id, f"{name} <{email}>") for user_id, name, email in db.session.execute(statement) if user_id not in exclude
     ]
 
 

@@ -3,8 +3,9 @@
 The same computation as `portfolio.funding.reports.estimated_run_out(startup, today)` (one
 startup: the CP granted as of the day less the CP paid, spent at the rate paid so far), through
 the same `reports.envelopes_by_startup`, but in five SQL statements for any number of
-startups: lines, amounts, conventions, reports and entries are each read in one statement and
-attached to their owners, instead of one round of loads per startup.
+startups: lines, amounts, conventions and reports are each read in one statement and attached to
+their owners, and the entries are summed per line from plain values (`reports.consumed_on`),
+instead of one round of loads per startup.
 """
 from collections import defaultdict
 from datetime import date
@@ -15,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portfolio.extensions import db
 from portfolio.funding import reports
-from portfolio.funding.models import ConsumptionEntry, ConsumptionReport, Convention, FundingLine, LineAmount
+from portfolio.funding.models import ConsumptionReport, Convention, FundingLine, LineAmount
 
 
 def estimated_run_outs(startup_ids: Sequence[int], day: date) -> dict[int, date | None]:
@@ -36,17 +37,11 @@ def estimated_run_outs(startup_ids: Sequence[int], day: date) -> dict[int, date 
         .where(ConsumptionReport.convention_id.in_(convention_ids))
         .order_by(ConsumptionReport.quarter_start)
     ).all()
-    entries = db.session.scalars(
-        select(ConsumptionEntry)
-        .join(ConsumptionReport, ConsumptionReport.id == ConsumptionEntry.report_id)
-        .where(ConsumptionReport.convention_id.in_(convention_ids))
-        .order_by(ConsumptionEntry.line_id)
-    ).all()
+    consumed = reports.consumed_on(day, line_ids)
     _attach(lines, "amounts", amounts, "line_id")
-    _attach(filed, "entries", entries, "report_id")
     _attach(conventions, "reports", filed, "convention_id")
     # Conventions are in the session now: each line's `convention` resolves without a query.
-    envelopes = reports.envelopes_by_startup(lines, day)
+    envelopes = reports.envelopes_by_startup(lines, day, consumed)
     return {startup_id: envelope.run_out for startup_id, envelope in envelopes.items()}
 
 

@@ -146,7 +146,10 @@ def _committees() -> Select:
 
 
 def _active_startups(day: date, incubator: str | None, startup_ids: Iterable[int] | None) -> Select:
-    current = phase_on_query(day).subquery("current_phase")
+    if startup_ids is not None:
+        startup_ids = list(startup_ids)
+    # For a few startups (a startup's page, a dossier), the phase window reads only their spans.
+    current = phase_on_query(day, startup_ids).subquery("current_phase")
     statement = (
         select(Startup.id, Startup.slug, Startup.name, Incubator.name, current.c.phase)
         .join(current, current.c.startup_id == Startup.id)
@@ -159,7 +162,7 @@ def _active_startups(day: date, incubator: str | None, startup_ids: Iterable[int
         co_incubated = exists().where(CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id)
         statement = statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
     if startup_ids is not None:
-        statement = statement.where(Startup.id.in_(list(startup_ids)))
+        statement = statement.where(Startup.id.in_(startup_ids))
     return statement
 
 

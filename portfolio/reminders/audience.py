@@ -2,8 +2,9 @@
 
 Accounts carry no organisation, so "finance of the délégataire" and "finance of the délégant"
 are the accounts with the finance role; the porteur's contact is the committee chair (the
-porteur's representative, DESIGN.md); a startup's coaches are the global coaches and the coaches
-of its incubator or co-incubators; its intrapreneurs are the accounts scoped to it.
+porteur's representative, DESIGN.md); a startup's coaches are the coaches of its incubator or
+co-incubators (the global coaches when these have none); its intrapreneurs are the accounts
+scoped to it.
 """
 from collections import defaultdict
 
@@ -74,11 +75,14 @@ class Audience:
         return dict.fromkeys(sorted(self._by_role["committee_chair"]), "chair")
 
     def coaches_of(self, *startup_ids: int) -> Recipients:
-        ids = set(self._global_coaches)
+        """The coaches of these startups' incubators and co-incubators; the global coaches only
+        when no incubator of theirs has one (they are the backstop, not every startup's coach:
+        otherwise each global coach would be reminded of every startup of the programme)."""
+        ids: set[int] = set()
         for startup_id in startup_ids:
             for incubator_id in self._incubators_of(startup_id):
                 ids |= self._coaches_by_incubator.get(incubator_id, set())
-        return dict.fromkeys(sorted(ids), "coach")
+        return dict.fromkeys(sorted(ids or self._global_coaches), "coach")
 
     def intrapreneurs_of(self, startup_id: int) -> Recipients:
         return dict.fromkeys(sorted(self._intrapreneurs_by_startup.get(startup_id, set())), "intrapreneur")

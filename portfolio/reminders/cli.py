@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from portfolio.reminders.sweep import run_sweep
 
 reminders_cli = AppGroup("reminders", help="Rappels : échéances et notifications.")
+UNCHANGED = " Rien n’a changé depuis le dernier calcul des échéances : il n’a pas été refait."
 
 
 @reminders_cli.command("sweep")
@@ -29,6 +30,7 @@ def sweep_command(as_json: bool, now: datetime | None):
             f"({result.emails} courriel(s) ; {result.created} notification(s) créée(s), "
             f"{result.superseded} remplacée(s) ; échéances : {result.deadlines_opened} ouverte(s), "
             f"{result.deadlines_closed} close(s) ; {result.seconds} s)."
+            + (UNCHANGED if result.generation_skipped else "")
         )
         for failure in result.failures:
             click.echo(

@@ -6,13 +6,14 @@ fell due. Inserts are `INSERT … ON CONFLICT DO NOTHING` against the unique con
 PostgreSQL alike), so a second sweep, a concurrent one or a restart adds nothing twice.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator, Sequence
 
 from flask import current_app
-from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portfolio.audit.models import AuditEvent
 from portfolio.extensions import db
 from portfolio.reminders.calendar import last_slot, next_slot, paris_instant
 from portfolio.reminders.due import Context, Due
@@ -20,6 +21,7 @@ from portfolio.reminders.models import (
     DEFAULT_DELIVERY,
     Deadline,
     DeadlineRecipient,
+    GenerationMark,
     Notification,
     NotificationPreference,
 )
@@ -36,6 +38,8 @@ class Generated:
     deadlines_opened: int = 0
     deadlines_closed: int = 0
     created: int = 0
+    #: Nothing changed since the last generation (same day, same audit log): nothing to do.
+    skipped: bool = False
 
 
 def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
@@ -92,18 +96,52 @@ def preferences() -> dict[int, str]:
 
 
 def generate(now: datetime) -> Generated:
-    """Evaluate every rule at `now` and write what is due. Commits."""
+    """Evaluate every rule at `now` and write what is due, unless nothing changed since the last
+    generation (see GenerationMark). Commits."""
     config = current_app.config
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GENERATION_LOCK})
     ctx = Context.at(now, config["REMINDER_CATCH_UP_DAYS"])
+    # Read before the rules: a write committed meanwhile changes the log, so the next sweep sees it.
+    mark = _mark(ctx.today)
+    if mark == _last_mark():
+        db.session.commit()
+        return Generated(skipped=True)
     dues = list({(due.rule, due.subject): due for due in evaluate(ctx)}.values())
     result = Generated()
     open_ids = _sync_deadlines(dues, now, result)
     _sync_recipients(dues, open_ids)
     result.created = _add_notifications(dues, open_ids, ctx, now, config["REMINDER_SEND_HOUR"])
+    _save_mark(mark, now)
     db.session.commit()
     return result
+
+
+def _mark(day: date) -> tuple[date, int, int]:
+    """The day and the audit log's last event and size. The size too: on PostgreSQL an event with a
+    lower id may commit after one with a higher id was read."""
+    last, count = db.session.execute(select(func.max(AuditEvent.id), func.count(AuditEvent.id))).one()
+    return day, last or 0, count
+
+
+def _last_mark() -> tuple[date, int, int] | None:
+    row = db.session.execute(
+        select(GenerationMark.day, GenerationMark.last_audit_event_id, GenerationMark.audit_events).where(
+            GenerationMark.id == 1
+        )
+    ).first()
+    return None if row is None else tuple(row)
+
+
+def _save_mark(mark: tuple[date, int, int], now: datetime) -> None:
+    """Remember what this generation read. Its own deadline writes are audited, so the next sweep
+    generates once more (writing nothing) and records the log as it then stands."""
+    day, last, count = mark
+    values = {"day": day, "last_audit_event_id": last, "audit_events": count, "generated_at": now}
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(GenerationMark).values(id=1, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    )
 
 
 def _deadline_values(due: Due) -> dict:
@@ -226,7 +264,9 @@ def _add_notifications(dues: list[Due], open_ids: dict, ctx: Context, now: datet
         deadline_id = open_ids.get((due.rule, due.subject))
         if deadline_id is None:
             continue
-        for occurrence in due.occurrences:
+        # Only the latest reminder day that fell due: the earlier ones, missed during downtime or
+        # before the first sweep, would be superseded by it at once (see sweep.supersede).
+        for occurrence in due.occurrences[-1:]:
             due_at = paris_instant(occurrence, hour)
             for user_id in due.recipients:
                 if (deadline_id, user_id, occurrence) in existing:

@@ -31,12 +31,12 @@ class Item:
     url: str
 
 
-def item(title: str, rule: str, deadline, now: datetime) -> Item:
+def item(title: str, rule: str, due_on: date, path: str | None, now: datetime) -> Item:
     """A reminder as sent at `now`: its title, and for dated rules how far the due date is that day."""
     text = title
     if rule in RULES and RULES[rule].timed:
-        text = f"{title} — {timing(deadline.due_on, paris_day(now))}"
-    return Item(text, deadline.due_on, absolute(deadline.url))
+        text = f"{title} — {timing(due_on, paris_day(now))}"
+    return Item(text, due_on, absolute(path))
 
 
 def absolute(path: str | None) -> str:

@@ -105,6 +105,10 @@ class Notification(db.Model):
         UniqueConstraint("rule", "subject", "recipient_id", "occurrence"),
         Index("ix_notifications_pending", "sent_at", "cancelled_at", "scheduled_for"),
         Index("ix_notifications_inbox", "recipient_id", "read_at", "due_at"),
+        # Who already had the current slot's digest (generate.digested_since_last_slot).
+        Index("ix_notifications_channel_sent", "channel", "sent_at"),
+        # The admin's list, latest first.
+        Index("ix_notifications_scheduled", "scheduled_for", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +159,21 @@ class Notification(db.Model):
         if self.attempts:
             return "failing"
         return "pending"
+
+
+class GenerationMark(db.Model):
+    """What the last complete generation of the rules' dues read: the day in Paris, and the audit
+    log as it stood (its last event and its number of events). Every write of the application
+    leaves an audit event and the rules depend on nothing else but the day, so while the mark is
+    unchanged a new generation would write nothing, and the sweep skips it. One row (id 1)."""
+
+    __tablename__ = "reminder_generation_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    last_audit_event_id: Mapped[int] = mapped_column(Integer)
+    audit_events: Mapped[int] = mapped_column(Integer)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class NotificationPreference(Audited, db.Model):

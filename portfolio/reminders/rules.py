@@ -22,9 +22,11 @@ from portfolio.reminders.audience import merged
 from portfolio.reminders.calendar import monthly, paris_day, weekly
 from portfolio.reminders.due import Context, Due, link
 from portfolio.reminders.sources import (
+    consumed,
     convention_link,
     current_phases,
     day_start,
+    last_chairs,
     live_conventions,
     meeting_link,
     startup_ids_of,
@@ -107,7 +109,10 @@ def committee_before_end(ctx: Context) -> list[Due]:
 
 
 def next_committee(ctx: Context) -> list[Due]:
-    """The doctrine's next committee of each active startup: 45 and 15 days before, then weekly while overdue."""
+    """The doctrine's next committee of each active startup: 45 and 15 days before, then weekly while
+    overdue; to the chair of its last committee (every chair when none is known), its coaches
+    and its intrapreneurs."""
+    chairs = last_chairs(ctx)
     dues = []
     for row in portfolio_schedule(ctx.today):
         if row.next_committee is None or row.scheduled_on is not None:
@@ -124,7 +129,7 @@ def next_committee(ctx: Context) -> list[Due]:
             visible_from=first,
             url=link(("startups.detail", {"slug": row.slug})),
             recipients=merged(
-                ctx.audience.chairs(),
+                ctx.audience.person(chairs.get(row.startup_id), "chair") or ctx.audience.chairs(),
                 ctx.audience.coaches_of(row.startup_id),
                 ctx.audience.intrapreneurs_of(row.startup_id),
             ),
@@ -255,7 +260,8 @@ def stale_startup(ctx: Context) -> list[Due]:
     """An active startup without any update for STALE_AFTER_DAYS: the day it crosses them, then monthly."""
     after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
     active = {row[0]: row for row in current_phases(ctx) if row[3] in ACTIVE_PHASES}
-    cutoff = ctx.now - after
+    # Stale from the start of the crossing day (Paris): the rules depend on the day, not the hour.
+    cutoff = day_start(ctx.today + timedelta(days=1)) - after
     stale = db.session.execute(
         select(Startup.id, Startup.updated_at).where(Startup.updated_at < cutoff).order_by(Startup.id)
     ).all()
@@ -291,7 +297,7 @@ def budget_year_end(ctx: Context) -> list[Due]:
     for convention in live_conventions(ctx):
         if not any(line.fiscal_year == year for line in convention.lines):
             continue
-        consumption = reports.consumption(convention, ctx.today)
+        consumption = reports.consumption(convention, ctx.today, consumed(ctx))
         left = unconsumed(item.envelope for item in consumption.lines if item.line.fiscal_year == year)
         if left is None:
             continue
@@ -318,7 +324,7 @@ def convention_end_credits(ctx: Context) -> list[Due]:
         end = convention.ends_on
         if end is None or not end - timedelta(days=30) <= ctx.today <= end or not convention.lines:
             continue
-        left = unconsumed([reports.consumption(convention, ctx.today).total])
+        left = unconsumed([reports.consumption(convention, ctx.today, consumed(ctx)).total])
         if left is None:
             continue
         dues.append(Due(
@@ -352,7 +358,8 @@ RULES: dict[str, Rule] = {rule.key: rule for rule in (
          quarterly_report),
     Rule("committee_before_end", "Comité d’investissement avant la fin de la convention",
          "présidence de comité, coachs des startups concernées", committee_before_end),
-    Rule("next_committee", "Prochain comité d’une startup", "présidence de comité, coachs, intrapreneur·es",
+    Rule("next_committee", "Prochain comité d’une startup",
+         "présidence de son dernier comité (toutes les présidences si elle n’est pas connue), coachs, intrapreneur·es",
          next_committee),
     Rule("committee_pack", "Dossier de séance à envoyer (J-7)", "présidence de la séance", committee_pack),
     Rule("missing_preparation", "Préparation de revue manquante (veille de séance)", "intrapreneur·es",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from portfolio.extensions import db
 from portfolio.funding import reports
 from portfolio.funding.amounts import format_euros
-from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
+from portfolio.funding.models import Convention, FundingLine
 from portfolio.governance.models import Meeting, Review
 from portfolio.reminders.calendar import paris_instant
 from portfolio.reminders.due import Context, link
@@ -35,7 +35,8 @@ def meeting_link(meeting_id: int, slug: str | None = None) -> str | None:
 
 
 def live_conventions(ctx: Context) -> list[Convention]:
-    """The conventions whose obligations run, with what their reports and consumption read (5 queries)."""
+    """The conventions whose obligations run, with their lines, amounts and reports (5 queries);
+    what the reports' entries sum to is `consumed(ctx)`."""
     return ctx.cached(
         "conventions",
         lambda: list(
@@ -46,11 +47,16 @@ def live_conventions(ctx: Context) -> list[Convention]:
                 .options(
                     selectinload(Convention.lines).selectinload(FundingLine.amounts),
                     selectinload(Convention.lines).selectinload(FundingLine.startup),
-                    selectinload(Convention.reports).selectinload(ConsumptionReport.entries),
+                    selectinload(Convention.reports),
                 )
             )
         ),
     )
+
+
+def consumed(ctx: Context) -> reports.Consumed:
+    """AE committed and CP paid per line over the reports filed by today (one statement)."""
+    return ctx.cached("consumed", lambda: reports.consumed_on(ctx.today))
 
 
 def startup_ids_of(convention: Convention) -> list[int]:
@@ -92,6 +98,27 @@ def current_phases(ctx: Context) -> list[tuple[int, str, str, str, date]]:
             .order_by(Startup.id)
         ).all(),
     )
+
+
+def last_chairs(ctx: Context) -> dict[int, int]:
+    """{startup id: the chair of its latest investment committee held by the end of the day, of
+    those whose chair is known} (one statement)."""
+
+    def load() -> dict[int, int]:
+        rows = db.session.execute(
+            select(Review.startup_id, Meeting.chair_id)
+            .join(Meeting, Meeting.id == Review.meeting_id)
+            .where(
+                Meeting.kind == "investment_committee",
+                Meeting.status != "cancelled",
+                Meeting.starts_at < day_start(ctx.today + timedelta(days=1)),
+                Meeting.chair_id.is_not(None),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+        return dict(rows.all())  # later meetings overwrite earlier ones
+
+    return ctx.cached("last_chairs", load)
 
 
 def unconsumed(envelopes) -> str | None:

@@ -20,18 +20,19 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, event, exists, or_, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from portfolio.audit.tracking import acting_as
 from portfolio.extensions import db
 from portfolio.reminders import messages
 from portfolio.reminders.generate import chunks, generate
 from portfolio.reminders.mail import configured_backend
-from portfolio.reminders.models import Notification
+from portfolio.accounts.models import User
+from portfolio.reminders.models import Deadline, Notification
 from portfolio.timeutil import as_utc, utcnow
 
 #: Recipients whose due notifications one claim takes (a person's digest is never split).
@@ -50,6 +51,8 @@ class Failure:
 @dataclass
 class SweepResult:
     now: datetime
+    #: The rules were not evaluated again: nothing changed since the last generation.
+    generation_skipped: bool = False
     deadlines_opened: int = 0
     deadlines_closed: int = 0
     created: int = 0
@@ -78,6 +81,7 @@ def run_sweep(now: datetime | None = None, backend=None) -> SweepResult:
     result = SweepResult(now=moment)
     with acting_as(label="rappels automatiques"):
         generated = generate(moment)
+        result.generation_skipped = generated.skipped
         result.deadlines_opened = generated.deadlines_opened
         result.deadlines_closed = generated.deadlines_closed
         result.created = generated.created
@@ -170,19 +174,43 @@ def deliver(now: datetime, backend, result: SweepResult) -> None:
         backend.close()
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed notification as its delivery reads it: plain values, which the commit after each
+    e-mail does not expire (ORM rows would all be reloaded one by one after every commit)."""
+
+    id: int
+    recipient_id: int
+    name: str
+    email: str
+    channel: str
+    attempts: int
+    rule: str
+    text: str
+    due_on: date
+    url: str | None
+
+
 def _deliver_claimed(now: datetime, token: str, backend, result: SweepResult) -> None:
-    rows = db.session.scalars(
-        select(Notification)
-        .where(Notification.claim_token == token)
-        .order_by(Notification.recipient_id, Notification.due_at, Notification.id)
-        .options(selectinload(Notification.recipient), selectinload(Notification.deadline))
-    ).all()
+    rows = [
+        Claimed(*row)
+        for row in db.session.execute(
+            select(
+                Notification.id, Notification.recipient_id, User.name, User.email, Notification.channel,
+                Notification.attempts, Notification.rule, Notification.text, Deadline.due_on, Deadline.url,
+            )
+            .join(User, User.id == Notification.recipient_id)
+            .join(Deadline, Deadline.id == Notification.deadline_id)
+            .where(Notification.claim_token == token)
+            .order_by(Notification.recipient_id, Notification.due_at, Notification.id)
+        )
+    ]
     in_app = [row.id for row in rows if row.channel == "in_app"]
     if in_app:
         result.sent += _mark_sent(in_app, token, now)
         db.session.commit()
     # One e-mail per person and mode: what fell due for them in this sweep goes out together.
-    batches: dict[tuple[int, str], list[Notification]] = defaultdict(list)
+    batches: dict[tuple[int, str], list[Claimed]] = defaultdict(list)
     for row in rows:
         if row.channel in messages.DIGEST_TITLES:
             batches[(row.recipient_id, row.channel)].append(row)
@@ -190,11 +218,10 @@ def _deliver_claimed(now: datetime, token: str, backend, result: SweepResult) ->
         _send(now, token, backend, mode, batch, result)
 
 
-def _send(now: datetime, token: str, backend, mode: str, batch: list[Notification], result: SweepResult) -> None:
-    recipient = batch[0].recipient
-    name, email = recipient.name, recipient.email
+def _send(now: datetime, token: str, backend, mode: str, batch: list[Claimed], result: SweepResult) -> None:
+    name, email = batch[0].name, batch[0].email
     attempts = {row.id: row.attempts for row in batch}
-    items = [messages.item(row.text, row.rule, row.deadline, now) for row in batch]
+    items = [messages.item(row.text, row.rule, row.due_on, row.url, now) for row in batch]
     try:
         if mode == "immediate" and len(items) == 1:
             message = messages.single(name, email, items[0])

@@ -123,14 +123,14 @@ def startup_list():
     if form.errors:
         return _render_invalid(form)
     query = form.to_query()
-    page, rows = portfolio.page_of(query, page=None, per_page=current_app.config["PAGE_SIZE"])
+    listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
     return render_template(
         "startups/list.html",
         form=form,
         query=query,
-        page=page,
-        rows=rows,
-        funnel=portfolio.funnel(query),
+        page=listing.pagination,
+        rows=listing.rows,
+        funnel=listing.funnel,
         filters=_filter_args(),
         export_args=dict(_filter_args(), on=query.on.isoformat()),
         no_phase=portfolio.NO_PHASE,

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.audit.tracking import Audited
@@ -51,6 +51,8 @@ class Incubator(Audited, db.Model):
 
 class Startup(Audited, db.Model):
     __tablename__ = "startups"
+    #: Pages find a startup by its slug whatever its case (the registry has "auxAJ").
+    __table_args__ = (Index("ix_startups_slug_lower", text("lower(slug)")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stable identifier, the registry's file name (e.g. "signaux-faibles").

@@ -115,10 +115,14 @@ def rank_expression(phase_column):
     return case({phase: rank for phase, rank in RANK.items()}, value=phase_column, else_=-1)
 
 
-def phase_on_query(day: date) -> Select:
-    """SQL form of `phase_span_on`: one row (startup_id, phase, start) per startup with a phase on `day`."""
+def phase_on_query(day: date, startup_ids: Sequence[int] | None = None) -> Select:
+    """SQL form of `phase_span_on`: one row (startup_id, phase, start) per startup with a phase on
+    `day` (only for `startup_ids` when given: the window then reads only their spans)."""
     from portfolio.startups.models import PhaseSpan
 
+    spans = PhaseSpan.start <= day
+    if startup_ids is not None:
+        spans = and_(spans, PhaseSpan.startup_id.in_(startup_ids))
     ranked = (
         select(
             PhaseSpan.startup_id,
@@ -132,7 +136,7 @@ def phase_on_query(day: date) -> Select:
             )
             .label("position"),
         )
-        .where(PhaseSpan.start <= day)
+        .where(spans)
         .subquery()
     )
     return select(ranked.c.startup_id, ranked.c.phase, ranked.c.start).where(

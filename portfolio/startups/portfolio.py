@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Engine, Select, String, and_, case, event, exists, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -32,6 +33,8 @@ SORTS = {
     "updated": "Dernière mise à jour (la plus ancienne d’abord)",
     "-updated": "Dernière mise à jour (la plus récente d’abord)",
 }
+#: Above this many startups, their sponsors and co-incubators are read whole rather than by id.
+MAX_IDS_LISTED = 500
 #: The `flag` filter's values.
 FLAGS = {
     "stale": "Pas à jour",
@@ -179,13 +182,21 @@ class Funnel:
     def total(self) -> int:
         return sum(step.count for step in self.steps) + self.without_phase
 
+    def selected(self, phase: str | None) -> int:
+        """How many startups the phase filter keeps (all of them without one)."""
+        if not phase:
+            return self.total
+        if phase == NO_PHASE:
+            return self.without_phase
+        return next((step.count for step in self.steps if step.phase == phase), 0)
+
 
 class _Statement:
-    """The query's SQL pieces, built once per request."""
+    """The query's SQL pieces, built once per request (for the phases of `startup_ids` only, when given)."""
 
-    def __init__(self, query: PortfolioQuery):
+    def __init__(self, query: PortfolioQuery, startup_ids: list[int] | None = None):
         self.query = query
-        self.current = phase_on_query(query.on).subquery("current_phase")
+        self.current = phase_on_query(query.on, startup_ids).subquery("current_phase")
         cutoff = utcnow() - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
         # Only the startups the programme still follows can be out of date; a stopped or handed-over one is not.
         self.stale = and_(Startup.updated_at < cutoff, self.current.c.phase.in_(ACTIVE_PHASES))
@@ -197,10 +208,18 @@ class _Statement:
         ]
         self.long_in_phase = or_(*beyond_norm) if beyond_norm else false()
 
-    def filtered(self, *columns, with_phase: bool = True) -> Select:
+    def reads_phase(self) -> bool:
+        """Whether selecting and ordering the startups needs their phase on the day (the costly part:
+        a window over every phase span), i.e. a phase or flag filter, or a sort by phase."""
+        query = self.query
+        return bool(query.phase or query.flag or query.sort.lstrip("-") in ("phase", "phase_since"))
+
+    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True) -> Select:
         """SELECT columns FROM startups, with their phase on the day, under the query's filters."""
         query, current = self.query, self.current
-        statement = select(*columns).select_from(Startup).outerjoin(current, current.c.startup_id == Startup.id)
+        statement = select(*columns).select_from(Startup)
+        if join_phase:
+            statement = statement.outerjoin(current, current.c.startup_id == Startup.id)
         if with_phase and query.phase == NO_PHASE:
             statement = statement.where(current.c.phase.is_(None))
         elif with_phase and query.phase:
@@ -272,8 +291,9 @@ class _Statement:
             for record in db.session.execute(statement)
         ]
         if rows:
-            ids = statement.with_only_columns(Startup.id).order_by(None)
             by_id = {row.id: row for row in rows}
+            # A page's ids are few; for more (the export), the whole tables are cheaper than a long IN.
+            ids = list(by_id) if len(by_id) <= MAX_IDS_LISTED else None
             for startup_id, name in _sponsor_names(ids):
                 if startup_id in by_id:
                     by_id[startup_id].sponsors.append(name)
@@ -298,39 +318,53 @@ class _Statement:
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
 
 
-def _sponsor_names(startup_ids: Select) -> list[tuple[int, str]]:
-    """(startup id, sponsor as shown) for the startups of `startup_ids`, sorted by name."""
-    records = db.session.execute(
-        select(Sponsorship.startup_id, Organisation.acronym, Organisation.name)
-        .join(Organisation, Organisation.id == Sponsorship.organisation_id)
-        .where(Sponsorship.startup_id.in_(startup_ids))
+def _sponsor_names(startup_ids: list[int] | None) -> list[tuple[int, str]]:
+    """(startup id, sponsor as shown) for these startups (all when None), sorted by name."""
+    statement = select(Sponsorship.startup_id, Organisation.acronym, Organisation.name).join(
+        Organisation, Organisation.id == Sponsorship.organisation_id
     )
-    names = [(startup_id, acronym or name) for startup_id, acronym, name in records]
+    if startup_ids is not None:
+        statement = statement.where(Sponsorship.startup_id.in_(startup_ids))
+    names = [(startup_id, acronym or name) for startup_id, acronym, name in db.session.execute(statement)]
     return sorted(names, key=lambda pair: fold_text(pair[1]))
 
 
-def _co_incubator_names(startup_ids: Select) -> list[tuple[int, str]]:
-    records = db.session.execute(
-        select(CoIncubation.startup_id, Incubator.name)
-        .join(Incubator, Incubator.id == CoIncubation.incubator_id)
-        .where(CoIncubation.startup_id.in_(startup_ids))
+def _co_incubator_names(startup_ids: list[int] | None) -> list[tuple[int, str]]:
+    statement = select(CoIncubation.startup_id, Incubator.name).join(
+        Incubator, Incubator.id == CoIncubation.incubator_id
     )
-    return sorted(records, key=lambda pair: fold_text(pair[1]))
+    if startup_ids is not None:
+        statement = statement.where(CoIncubation.startup_id.in_(startup_ids))
+    return sorted(db.session.execute(statement), key=lambda pair: fold_text(pair[1]))
 
 
-def page_of(query: PortfolioQuery, page: int | None, per_page: int):
-    """(pagination of startup ids, rows of that page in order): a constant number of statements."""
+@dataclass
+class Listing:
+    """One page of the portfolio: its pagination (of startup ids), its rows in order, and the funnel."""
+
+    pagination: Pagination
+    rows: list[PortfolioRow]
+    funnel: Funnel
+
+
+def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
+    """A page of the portfolio and its funnel, in a constant number of statements: the funnel (whose
+    counts give the page count), the page's ids (with the phases only if a filter or the sort
+    needs them), then the rows, sponsors and co-incubators of those ids only."""
     statement = _Statement(query)
+    counts = funnel(query, statement)
     pagination = db.paginate(
-        statement.ordered(statement.filtered(Startup.id)), page=page, per_page=per_page, max_per_page=None,
-        error_out=False,
+        statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
+        page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
     )
+    pagination.total = counts.selected(query.phase)
     ids = list(pagination.items)
     if not ids:
-        return pagination, []
-    rows = statement.rows(statement.row_columns().where(Startup.id.in_(ids)))
+        return Listing(pagination, [], counts)
+    page_statement = _Statement(query, startup_ids=ids)
+    rows = page_statement.rows(page_statement.row_columns().where(Startup.id.in_(ids)))
     position = {startup_id: index for index, startup_id in enumerate(ids)}
-    return pagination, sorted(rows, key=lambda row: position[row.id])
+    return Listing(pagination, sorted(rows, key=lambda row: position[row.id]), counts)
 
 
 def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
@@ -339,9 +373,9 @@ def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
     return statement.rows(statement.ordered(statement.row_columns()))
 
 
-def funnel(query: PortfolioQuery) -> Funnel:
+def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel:
     """Count per phase on the query's day, honouring every filter but the phase itself."""
-    statement = _Statement(query)
+    statement = statement or _Statement(query)
     phase = statement.current.c.phase
     counts = dict(
         db.session.execute(statement.filtered(phase, func.count(Startup.id), with_phase=False).group_by(phase)).all()

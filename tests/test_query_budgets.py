@@ -1,0 +1,115 @@
+"""Query budgets (issue "Scale"): every list and detail page, and the committee dossier, runs as
+many SQL statements over the synthetic portfolio at scale 1 as at scale 3 — no statement per row.
+
+Each page is measured on the largest object of its kind at each size (the startup with the most
+milestones, the convention with the most lines, the meeting with the most reviews…), logged in as
+an admin, who sees everything."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from conftest import count_statements
+from portfolio.accounts.models import RoleGrant, User
+from portfolio.demo.generate import generate
+from portfolio.extensions import db
+from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
+from portfolio.governance.models import Decision, Meeting, Review
+from portfolio.reminders.sweep import run_sweep
+from portfolio.startups.models import Milestone, Startup
+from portfolio.timeutil import utcnow
+
+SWEPT_AT = utcnow()
+
+LISTS = [
+    "/",
+    "/a-faire",
+    "/notifications",
+    "/startups/",
+    "/startups/?phase=construction&sort=-phase_since",
+    "/startups/?on=2022-06-30&sort=phase",
+    "/startups/?flag=stale&sort=-updated",
+    "/startups/export.csv",
+    "/funding/",
+    "/funding/warnings",
+    "/funding/conventions.csv",
+    "/funding/lines.csv",
+    "/governance/meetings",
+    "/governance/next-committees",
+    "/governance/next-committees.csv",
+    "/admin/users",
+    "/admin/audit",
+    "/admin/reminders",
+    "/admin/reminders?statut=sent",
+    "/admin/outbox",
+]
+
+
+def _largest(statement):
+    return db.session.execute(statement.limit(1)).first()
+
+
+def detail_pages() -> list[str]:
+    """The detail pages of the largest object of each kind in the database now."""
+    slug = _largest(
+        select(Startup.slug).join(Milestone).group_by(Startup.slug).order_by(func.count(Milestone.id).desc(), Startup.slug)
+    ).slug
+    convention = _largest(
+        select(Convention.id).join(FundingLine).group_by(Convention.id)
+        .order_by(func.count(FundingLine.id).desc(), Convention.id)
+    ).id
+    report = _largest(
+        select(ConsumptionReport.quarter_start).where(ConsumptionReport.convention_id == convention)
+        .order_by(ConsumptionReport.quarter_start)
+    )
+    meeting = _largest(
+        select(Meeting.id).join(Review).group_by(Meeting.id).order_by(func.count(Review.id).desc(), Meeting.id)
+    ).id
+    review = _largest(select(Review.id).join(Decision).order_by(Review.id)).id
+    user = _largest(
+        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id).group_by(User.id)
+        .order_by(func.count(RoleGrant.id).desc(), User.id)
+    ).id
+    pages = [
+        f"/startups/{slug}",
+        f"/startups/{slug}/edit",
+        f"/api/startups/{slug}",
+        f"/funding/conventions/{convention}",
+        f"/funding/conventions/{convention}/edit",
+        f"/funding/conventions/{convention}/reports",
+        f"/governance/meetings/{meeting}",
+        f"/governance/meetings/{meeting}/pack",
+        f"/governance/meetings/{meeting}/edit",
+        f"/governance/reviews/{review}/decision",
+        f"/admin/users/{user}",
+    ]
+    if report is not None:
+        quarter = report.quarter_start
+        pages.append(f"/funding/conventions/{convention}/reports/{quarter.year}-T{(quarter.month - 1) // 3 + 1}")
+    return pages
+
+
+def budgets(client) -> dict[str, int]:
+    pages = LISTS + detail_pages()
+    client.get("/")  # the first request of the session loads what later ones reuse (the CSRF token)
+    return {page.split("/")[1] + " " + _shape(page): count_statements(client, page) for page in pages}
+
+
+def _shape(page: str) -> str:
+    """The page without its ids, so that the two sizes' pages compare by kind."""
+    return "/".join("<id>" if part.isdigit() or part.startswith("synth") else part for part in page.split("/"))
+
+
+def test_every_page_runs_as_many_statements_at_scale_3_as_at_scale_1(app, client, make_user, login):
+    login(make_user("admin"))
+    generate(1, seed=1)
+    db.session.commit()
+    run_sweep(SWEPT_AT)  # the reminders' pages list deadlines and notifications too
+    at_scale_1 = budgets(client)
+    generate(2, seed=2)  # with the first: three times the registry
+    db.session.commit()
+    run_sweep(SWEPT_AT + timedelta(minutes=5))
+    assert db.session.scalar(select(func.count()).select_from(Startup)) == 3 * 662
+    at_scale_3 = budgets(client)
+    assert len(at_scale_1) >= len(LISTS) + 11
+    different = {page: (small, at_scale_3.get(page)) for page, small in at_scale_1.items() if small != at_scale_3.get(page)}
+    assert not different, f"statements at scale 1 → 3: {different}"
