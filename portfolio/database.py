@@ -4,8 +4,9 @@ from sqlalchemy import text
 from portfolio.extensions import db
 
 
-def refresh_planner_statistics() -> None:
-    """After a bulk load, PostgreSQL plans on stale statistics until autovacuum runs: refresh them now."""
+def refresh_planner_statistics(*tables: str) -> None:
+    """After a bulk load, PostgreSQL plans on stale statistics until autovacuum runs: refresh them
+    now (of these tables, or of all). Commits."""
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE"))
+        db.session.execute(text(f"ANALYZE {', '.join(tables)}" if tables else "ANALYZE"))
         db.session.commit()

@@ -14,6 +14,7 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portfolio.audit.models import AuditEvent
+from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.reminders.calendar import last_slot, next_slot, paris_instant
 from portfolio.reminders.due import Context, Due
@@ -28,6 +29,8 @@ from portfolio.reminders.models import (
 from portfolio.reminders.rules import RULES, evaluate
 
 CHUNK = 500
+#: Notifications made by one generation beyond which the planner's statistics are refreshed.
+BULK_ROWS = 10_000
 #: Key of the PostgreSQL advisory lock held while generating (any number no other code uses):
 #: two sweeps generate one after the other instead of deadlocking on each other's rows.
 GENERATION_LOCK = 602026
@@ -114,6 +117,9 @@ def generate(now: datetime) -> Generated:
     result.created = _add_notifications(dues, open_ids, ctx, now, config["REMINDER_SEND_HOUR"])
     _save_mark(mark, now)
     db.session.commit()
+    if result.created >= BULK_ROWS:
+        # Planned on the statistics of a nearly empty table, claiming them would scan it once per row.
+        refresh_planner_statistics(Notification.__tablename__, DeadlineRecipient.__tablename__, Deadline.__tablename__)
     return result
 
 
