@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from conftest import count_statements, post_form
 from portfolio.audit.queries import history_of
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption, reports
 from portfolio.funding.models import (
     Amendment,
     ConsumptionEntry,
@@ -256,8 +256,8 @@ def test_consumed_vs_granted_follows_amendments_and_reports_filed_by_the_day(app
     add_report(convention, "2020-T2", date(2020, 7, 10), {place: ("50000", "40000"), signaux: ("10000", "8000")})
     add_report(convention, "2020-T3", date(2020, 10, 12), {place: ("30000", "60000")})
 
-    before = reports.consumption(convention, date(2020, 9, 30))
-    after = reports.consumption(convention, date(2020, 10, 12))
+    before = consumption.consumption(convention, date(2020, 9, 30))
+    after = consumption.consumption(convention, date(2020, 10, 12))
 
     assert before.reports_counted == 1
     assert (before.lines[0].envelope.granted_cp, before.lines[0].envelope.paid_cp) == (D("452900"), D("40000"))
@@ -271,7 +271,7 @@ def test_burn_rate_and_run_out_date_per_startup(app, seed):
     convention, place, signaux = seed
     add_report(convention, "2020-T2", date(2020, 7, 10), {place: ("0", "86000"), signaux: ("0", "168000")})
 
-    result = reports.consumption(convention, date(2020, 8, 1))
+    result = consumption.consumption(convention, date(2020, 8, 1))
 
     by_slug = {item.startup.slug: item.envelope for item in result.startups}
     place_envelope = by_slug["conseillers-entreprises"]
@@ -290,18 +290,18 @@ def test_estimated_run_out_spans_every_convention_of_the_startup(app, demo):
     db.session.add(Startup(slug="nouvelle-startup", name="Nouvelle startup"))
     first = make_convention("TEST-CR-2020")
     line = add_line(first, "nouvelle-startup", "200000", "452900")
-    assert reports.estimated_run_out(line.startup, date(2020, 8, 1)) is None
+    assert consumption.estimated_run_out(line.startup, date(2020, 8, 1)) is None
     add_report(first, "2020-T2", date(2020, 7, 10), {line: ("0", "86000")})
     later = make_convention("TEST-CR-2021", effective_on=date(2021, 1, 1), signed_on=date(2020, 12, 15))
     add_line(later, "nouvelle-startup", "100000", "100000", year=2021, on=date(2020, 12, 15))
     db.session.commit()
 
     # Before the second convention's amounts: 366 900 € left at 1 000 € a day.
-    assert reports.estimated_run_out(line.startup, date(2020, 8, 1)) == date(2020, 6, 30) + timedelta(days=367)
+    assert consumption.estimated_run_out(line.startup, date(2020, 8, 1)) == date(2020, 6, 30) + timedelta(days=367)
     # Once they take effect, 100 000 € more at the same rate.
-    assert reports.estimated_run_out(line.startup, date(2021, 1, 2)) == date(2020, 6, 30) + timedelta(days=467)
+    assert consumption.estimated_run_out(line.startup, date(2021, 1, 2)) == date(2020, 6, 30) + timedelta(days=467)
     # A report filed after the day asked about does not count yet.
-    assert reports.estimated_run_out(line.startup, date(2020, 7, 9)) is None
+    assert consumption.estimated_run_out(line.startup, date(2020, 7, 9)) is None
 
 
 def test_the_reports_page_shows_the_chart_the_envelope_and_the_run_out(client, seed, finance):

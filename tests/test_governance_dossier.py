@@ -12,7 +12,7 @@ from conftest import count_statements, post_form
 from governance_helpers import chair, committee, intrapreneur, startup
 from portfolio.demo.data import DEMO_PASSWORD
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption, reports
 from portfolio.funding.models import Convention
 from portfolio.governance import operations
 from portfolio.governance.dossier import dossiers, load_meeting
@@ -123,7 +123,7 @@ def test_funding_gives_granted_vs_consumed_and_the_funding_modules_run_out(histo
         Decimal("42000.00"),
         Decimal("126000.00"),
     )
-    expected = reports.estimated_run_out(startup("signaux-faibles"), today_in_paris())
+    expected = consumption.estimated_run_out(startup("signaux-faibles"), today_in_paris())
     assert expected is not None and funding.run_out == expected
     assert dossier_of(history, "conseillers-entreprises").funding.run_out is None, "no payment reported for it"
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import recorded_statements
 from portfolio.extensions import db
 from portfolio.funding.models import ConsumptionEntry, ConsumptionReport, Convention, FundingLine, LineAmount
-from portfolio.funding.reports import estimated_run_out
+from portfolio.funding.consumption import estimated_run_out
 from portfolio.governance import schedule
 from portfolio.governance.models import Meeting, Review
 from portfolio.governance.run_outs import estimated_run_outs

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.models import User
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption, reports
 from portfolio.funding.annex import AnnexError
 from portfolio.funding.annex_import import AnnexImportError, build_preview, import_annex, load_preview
 from portfolio.funding.charts import Bar, consumption_chart, percent
@@ -112,7 +112,7 @@ def _confirm(convention, today):
 # --- Quarterly reports ----------------------------------------------------------------------
 
 
-def _bars(consumption) -> tuple[list[Bar], Bar]:
+def _bars(used) -> tuple[list[Bar], Bar]:
     bars = [
         Bar(
             f"{item.line.startup.name} — {item.line.fiscal_year}",
@@ -121,9 +121,9 @@ def _bars(consumption) -> tuple[list[Bar], Bar]:
             item.envelope.granted_cp,
             item.envelope.paid_cp,
         )
-        for item in consumption.lines
+        for item in used.lines
     ]
-    total = consumption.total
+    total = used.total
     return bars, Bar("Total de la convention", total.granted_ae, total.committed_ae, total.granted_cp, total.paid_cp)
 
 
@@ -140,8 +140,8 @@ def report_list(convention_id: int):
     convention = _convention_or_404(convention_id)
     authorize("funding.view", convention)
     day, day_error = as_of_day()
-    consumption = reports.consumption(convention, day)
-    bars, total = _bars(consumption)
+    used = consumption.consumption(convention, day)
+    bars, total = _bars(used)
     html = render_template(
         "funding/report_list.html",
         convention=convention,
@@ -149,8 +149,8 @@ def report_list(convention_id: int):
         today=today_in_paris(),
         day_error=day_error,
         schedule=reports.schedule(convention, day),
-        consumption=consumption,
-        chart=consumption_chart(bars, total) if consumption.lines else None,
+        consumption=used,
+        chart=consumption_chart(bars, total) if used.lines else None,
         submitters=_submitters(convention),
     )
     return (html, 422) if day_error else html
@@ -178,7 +178,7 @@ def report_file(convention_id: int, quarter: str):
     context = {
         "convention": convention,
         "state": next(state for state in reports.schedule(convention, today) if state.quarter == period),
-        "rows": reports.quarter_lines(convention, period),
+        "rows": consumption.quarter_lines(convention, period),
         "submitters": _submitters(convention),
         "today": today,
     }

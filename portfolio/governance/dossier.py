@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption
 from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
 from portfolio.funding.queries import Amounts, amounts_on
 from portfolio.governance.models import (
@@ -194,7 +194,7 @@ class PastReview:
 class ConventionFunding:
     convention: Convention
     lines: list[tuple[FundingLine, Amounts | None]]
-    envelope: reports.Envelope
+    envelope: consumption.Envelope
 
 
 @dataclass
@@ -202,7 +202,7 @@ class Funding:
     """The startup's lines across conventions, granted vs consumed, and the estimated run-out."""
 
     conventions: list[ConventionFunding] = field(default_factory=list)
-    total: reports.Envelope = field(default_factory=reports.Envelope)
+    total: consumption.Envelope = field(default_factory=consumption.Envelope)
     run_out: date | None = None
 
     def __bool__(self) -> bool:
@@ -277,7 +277,7 @@ def _funding(startup_ids: list[int], today: date) -> dict[int, Funding]:
     run_outs = estimated_run_outs(startup_ids, today)
     funding = {startup_id: Funding(run_out=run_outs.get(startup_id)) for startup_id in startup_ids}
     for convention in conventions:
-        used = reports.consumption(convention, today)
+        used = consumption.consumption(convention, today)
         for share in used.startups:
             if share.startup.id not in funding:
                 continue

@@ -1,10 +1,10 @@
 """Estimated funding run-out dates of many startups at once, for the next-committee rule.
 
-The same computation as `portfolio.funding.reports.estimated_run_out(startup, today)` (one
+The same computation as `portfolio.funding.consumption.estimated_run_out(startup, today)` (one
 startup: the CP granted as of the day less the CP paid, spent at the rate paid so far), through
-the same `reports.envelopes_by_startup`, but in five SQL statements for any number of
+the same `consumption.envelopes_by_startup`, but in five SQL statements for any number of
 startups: lines, amounts, conventions and reports are each read in one statement and attached to
-their owners, and the entries are summed per line from plain values (`reports.consumed_on`),
+their owners, and the entries are summed per line from plain values (`consumption.consumed_on`),
 instead of one round of loads per startup.
 """
 from collections import defaultdict
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption
 from portfolio.funding.models import ConsumptionReport, Convention, FundingLine, LineAmount
 
 
@@ -37,11 +37,11 @@ def estimated_run_outs(startup_ids: Sequence[int], day: date) -> dict[int, date 
         .where(ConsumptionReport.convention_id.in_(convention_ids))
         .order_by(ConsumptionReport.quarter_start)
     ).all()
-    consumed = reports.consumed_on(day, line_ids)
+    consumed = consumption.consumed_on(day, line_ids)
     _attach(lines, "amounts", amounts, "line_id")
     _attach(conventions, "reports", filed, "convention_id")
     # Conventions are in the session now: each line's `convention` resolves without a query.
-    envelopes = reports.envelopes_by_startup(lines, day, consumed)
+    envelopes = consumption.envelopes_by_startup(lines, day, consumed)
     return {startup_id: envelope.run_out for startup_id, envelope in envelopes.items()}
 
 

@@ -2,9 +2,10 @@
 
 Each rule is a function of a `Context` (the day in Paris) returning one `Due` per open deadline,
 with the reminder days that fell due and the recipients by role. They read the other domains
-through those domains' own functions: the report quarters and consumption of
-`portfolio.funding.reports`, the next-committee dates of `portfolio.governance.schedule`, the
-phase rule of `portfolio.startups.phases`. RULES lists them with their French labels.
+through those domains' own functions: the report quarters of `portfolio.funding.reports`, the
+consumption of `portfolio.funding.consumption`, the next-committee dates of
+`portfolio.governance.schedule`, the phase rule of `portfolio.startups.phases`. RULES lists them
+with their French labels.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption, reports
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
 from portfolio.governance.schedule import portfolio_schedule
 from portfolio.reminders.audience import merged
@@ -297,8 +298,8 @@ def budget_year_end(ctx: Context) -> list[Due]:
     for convention in live_conventions(ctx):
         if not any(line.fiscal_year == year for line in convention.lines):
             continue
-        consumption = reports.consumption(convention, ctx.today, consumed(ctx))
-        left = unconsumed(item.envelope for item in consumption.lines if item.line.fiscal_year == year)
+        used = consumption.consumption(convention, ctx.today, consumed(ctx))
+        left = unconsumed(item.envelope for item in used.lines if item.line.fiscal_year == year)
         if left is None:
             continue
         dues.append(Due(
@@ -324,7 +325,7 @@ def convention_end_credits(ctx: Context) -> list[Due]:
         end = convention.ends_on
         if end is None or not end - timedelta(days=30) <= ctx.today <= end or not convention.lines:
             continue
-        left = unconsumed([reports.consumption(convention, ctx.today, consumed(ctx)).total])
+        left = unconsumed([consumption.consumption(convention, ctx.today, consumed(ctx)).total])
         if left is None:
             continue
         dues.append(Due(

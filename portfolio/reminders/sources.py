@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
-from portfolio.funding import reports
+from portfolio.funding import consumption
 from portfolio.funding.amounts import format_euros
 from portfolio.funding.models import Convention, FundingLine
 from portfolio.governance.models import Meeting, Review
@@ -54,9 +54,9 @@ def live_conventions(ctx: Context) -> list[Convention]:
     )
 
 
-def consumed(ctx: Context) -> reports.Consumed:
+def consumed(ctx: Context) -> consumption.Consumed:
     """AE committed and CP paid per line over the reports filed by today (one statement)."""
-    return ctx.cached("consumed", lambda: reports.consumed_on(ctx.today))
+    return ctx.cached("consumed", lambda: consumption.consumed_on(ctx.today))
 
 
 def startup_ids_of(convention: Convention) -> list[int]:
@@ -123,8 +123,8 @@ def last_chairs(ctx: Context) -> dict[int, int]:
 
 def unconsumed(envelopes) -> str | None:
     """"12 000 € d’AE et 3 000 € de CP" left on the envelopes, or None when all is consumed."""
-    ae = sum((envelope.remaining_ae for envelope in envelopes), start=reports.ZERO)
-    cp = sum((envelope.remaining_cp for envelope in envelopes), start=reports.ZERO)
+    ae = sum((envelope.remaining_ae for envelope in envelopes), start=consumption.ZERO)
+    cp = sum((envelope.remaining_cp for envelope in envelopes), start=consumption.ZERO)
     parts = [
         text for amount, text in ((ae, f"{format_euros(ae)} d’AE"), (cp, f"{format_euros(cp)} de CP")) if amount > 0
     ]
