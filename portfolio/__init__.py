@@ -70,7 +70,7 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portfolio.audit import tracking
+    from portfolio.audit import tracking, versions
     from portfolio.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
         frame_options="DENY",
     )
     tracking.install()
+    versions.install()
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

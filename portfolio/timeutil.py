@@ -1,5 +1,5 @@
 """Time in Portfolio: stored in UTC, shown in Europe/Paris."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -23,6 +23,11 @@ def to_paris(moment: datetime) -> datetime:
 
 def today_in_paris() -> date:
     return utcnow().astimezone(PARIS).date()
+
+
+def paris_day_start(day: date) -> datetime:
+    """The first instant of `day` in Paris, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(timezone.utc)
 
 
 def format_datetime(moment: datetime | None) -> str:

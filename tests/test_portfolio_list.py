@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from portfolio.extensions import db
+from portfolio.startups import operations as startups_operations
 from portfolio.startups import portfolio
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
 from portfolio.timeutil import today_in_paris, utcnow
@@ -391,11 +392,29 @@ class TestQueryCount:
         self.grow_to(40)
         query = portfolio.PortfolioQuery(on=TODAY, sponsor="org-1", incubator="inc-0", text="startup")
         with recorded_statements() as executed:
-            # The funnel (which gives the count), ids of the page, their rows, sponsors, co-incubators;
-            # the funnel alone; the export.
+            # The log's version and the funnel (which gives the count), the version and the ids of the
+            # page, their rows, sponsors, co-incubators; the funnel alone; the export.
             page = portfolio.listing(query, page=1, per_page=50)
-            assert len(page.rows) > 0 and page.pagination.total == page.funnel.total and len(executed) == 5
+            assert len(page.rows) > 0 and page.pagination.total == page.funnel.total and len(executed) == 7
             portfolio.funnel(query)
-            assert len(executed) == 6
+            assert len(executed) == 8
             portfolio.all_rows(query)
-            assert len(executed) == 9
+            assert len(executed) == 11
+
+    def test_the_funnel_and_the_page_are_read_again_only_after_a_write(self, app, make_user):
+        self.grow_to(12)
+        query = portfolio.PortfolioQuery(on=TODAY)
+        first = portfolio.listing(query, page=1, per_page=5)
+        with recorded_statements() as executed:
+            again = portfolio.listing(query, page=1, per_page=5)
+        # Two version reads, then only the page's rows, sponsors and co-incubators.
+        assert len(executed) == 5 and not any("phase_spans" in sql and "count" in sql for sql in executed)
+        assert again.funnel == first.funnel and [row.slug for row in again.rows] == [row.slug for row in first.rows]
+        # A write of any user (here a phase change) is seen by the very next listing.
+        coach = make_user("admin")
+        startup = db.session.query(Startup).filter_by(slug="startup-000").one()
+        startups_operations.change_phase(startup, "acceleration", TODAY, by=coach, reason="Revue du comité")
+        db.session.commit()
+        after = portfolio.listing(query, page=1, per_page=5)
+        assert after.funnel.selected("acceleration") == first.funnel.selected("acceleration") + 1
+        assert next(row for row in after.rows if row.slug == "startup-000").phase == "acceleration"

@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.extensions import db
@@ -59,3 +59,16 @@ class AuditEvent(db.Model):
     @property
     def action_label(self) -> str:
         return ACTION_LABELS.get(self.action, self.action)
+
+
+class LogVersion(db.Model):
+    """The audit log's version: one row (id 1), numbered up in the transaction of every write that
+    leaves audit events. Whatever is computed from the data alone (and the day) stays true while the
+    version is unchanged; `portfolio.audit.versions` keys its read cache on it. The token, drawn
+    when the row is made, tells apart a log that was emptied and refilled to the same number."""
+
+    __tablename__ = "audit_log_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)

@@ -2,7 +2,8 @@
 
 Writes go through the ORM; mapper events see each inserted, updated and deleted audited
 row (orphans included) and queue its event; an `after_flush` listener inserts the queued
-events in the same transaction, so a write without its event cannot be committed. The actor is the logged-in user during a request, or whoever
+events in the same transaction, so a write without its event cannot be committed, and numbers
+the log's version up (see `versions`). The actor is the logged-in user during a request, or whoever
 `acting_as` names (CLI commands, imports, the scheduler).
 """
 from __future__ import annotations
@@ -172,9 +173,14 @@ def _after_delete(mapper, connection, target) -> None:
 def _after_flush(session: Session, flush_context) -> None:
     from portfolio.audit.models import AuditEvent
 
+    from portfolio.audit import versions
+
     rows = session.info.pop(_PENDING, None)
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
+    # Events added as objects too (the generator's one event for its bulk inserts).
+    if rows or any(isinstance(obj, AuditEvent) for obj in session.new):
+        versions.wrote(session)
 
 
 def _keep_old_value(target, value, oldvalue, initiator):

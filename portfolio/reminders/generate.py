@@ -10,10 +10,10 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator, Sequence
 
 from flask import current_app
-from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portfolio.audit.models import AuditEvent
+from portfolio.audit import versions
 from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.reminders.calendar import last_slot, next_slot, paris_instant
@@ -123,27 +123,22 @@ def generate(now: datetime) -> Generated:
     return result
 
 
-def _mark(day: date) -> tuple[date, int, int]:
-    """The day and the audit log's last event and size. The size too: on PostgreSQL an event with a
-    lower id may commit after one with a higher id was read."""
-    last, count = db.session.execute(select(func.max(AuditEvent.id), func.count(AuditEvent.id))).one()
-    return day, last or 0, count
+def _mark(day: date) -> tuple[date, str]:
+    return day, versions.current() or ""
 
 
-def _last_mark() -> tuple[date, int, int] | None:
+def _last_mark() -> tuple[date, str] | None:
     row = db.session.execute(
-        select(GenerationMark.day, GenerationMark.last_audit_event_id, GenerationMark.audit_events).where(
-            GenerationMark.id == 1
-        )
+        select(GenerationMark.day, GenerationMark.log_version).where(GenerationMark.id == 1)
     ).first()
     return None if row is None else tuple(row)
 
 
-def _save_mark(mark: tuple[date, int, int], now: datetime) -> None:
+def _save_mark(mark: tuple[date, str], now: datetime) -> None:
     """Remember what this generation read. Its own deadline writes are audited, so the next sweep
     generates once more (writing nothing) and records the log as it then stands."""
-    day, last, count = mark
-    values = {"day": day, "last_audit_event_id": last, "audit_events": count, "generated_at": now}
+    day, version = mark
+    values = {"day": day, "log_version": version, "generated_at": now}
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
         insert(GenerationMark).values(id=1, **values).on_conflict_do_update(index_elements=["id"], set_=values)

@@ -162,17 +162,17 @@ class Notification(db.Model):
 
 
 class GenerationMark(db.Model):
-    """What the last complete generation of the rules' dues read: the day in Paris, and the audit
-    log as it stood (its last event and its number of events). Every write of the application
-    leaves an audit event and the rules depend on nothing else but the day, so while the mark is
-    unchanged a new generation would write nothing, and the sweep skips it. One row (id 1)."""
+    """What the last complete generation of the rules' dues read: the day in Paris and the audit
+    log's version (see portfolio.audit.versions). Every write of the application leaves an audit
+    event and the rules depend on nothing else but the day, so while the mark is unchanged a new
+    generation would write nothing, and the sweep skips it. One row (id 1)."""
 
     __tablename__ = "reminder_generation_marks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    last_audit_event_id: Mapped[int] = mapped_column(Integer)
-    audit_events: Mapped[int] = mapped_column(Integer)
+    #: The log's version ("token.number"); empty when the log had no version yet.
+    log_version: Mapped[str] = mapped_column(String(50))
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -26,7 +26,6 @@ from portfolio.reminders.sources import (
     consumed,
     convention_link,
     current_phases,
-    day_start,
     last_chairs,
     live_conventions,
     meeting_link,
@@ -37,6 +36,8 @@ from portfolio.reminders.sources import (
 )
 from portfolio.startups.models import Startup
 from portfolio.startups.phases import ACTIVE_PHASES, label
+from portfolio.startups.portfolio import stale_cutoff
+from portfolio.timeutil import paris_day_start
 
 #: An investment committee held or planned this long before a convention's end answers its Article 4.
 COMMITTEE_LOOKBACK = timedelta(days=183)
@@ -82,7 +83,7 @@ def committee_before_end(ctx: Context) -> list[Due]:
         select(Review.startup_id, Meeting.starts_at)
         .join(Meeting, Meeting.id == Review.meeting_id)
         .where(Meeting.kind == "investment_committee", Meeting.status != "cancelled")
-        .where(Meeting.starts_at >= day_start(earliest))
+        .where(Meeting.starts_at >= paris_day_start(earliest))
     ):
         committees.setdefault(startup_id, []).append(paris_day(starts_at))
     dues = []
@@ -261,10 +262,8 @@ def stale_startup(ctx: Context) -> list[Due]:
     """An active startup without any update for STALE_AFTER_DAYS: the day it crosses them, then monthly."""
     after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
     active = {row[0]: row for row in current_phases(ctx) if row[3] in ACTIVE_PHASES}
-    # Stale from the start of the crossing day (Paris): the rules depend on the day, not the hour.
-    cutoff = day_start(ctx.today + timedelta(days=1)) - after
     stale = db.session.execute(
-        select(Startup.id, Startup.updated_at).where(Startup.updated_at < cutoff).order_by(Startup.id)
+        select(Startup.id, Startup.updated_at).where(Startup.updated_at < stale_cutoff(ctx.today)).order_by(Startup.id)
     ).all()
     dues = []
     for startup_id, updated_at in stale:

@@ -10,10 +10,10 @@ from portfolio.funding import consumption
 from portfolio.funding.amounts import format_euros
 from portfolio.funding.models import Convention, FundingLine
 from portfolio.governance.models import Meeting, Review
-from portfolio.reminders.calendar import paris_instant
 from portfolio.reminders.due import Context, link
 from portfolio.startups.models import Startup
 from portfolio.startups.phases import phase_on_query
+from portfolio.timeutil import paris_day_start
 
 #: Conventions whose obligations run: signed or published (a draft has none yet, a closed one no more).
 LIVE_STATUSES = ("signed", "published")
@@ -63,14 +63,9 @@ def startup_ids_of(convention: Convention) -> list[int]:
     return sorted({line.startup_id for line in convention.lines})
 
 
-def day_start(day: date):
-    """The first instant of `day` in Paris."""
-    return paris_instant(day, 0)
-
-
 def upcoming_meetings(ctx: Context) -> list[Meeting]:
     """Scheduled meetings from today to 7 days ahead (Paris days), with their reviews and preparations."""
-    start, stop = day_start(ctx.today), day_start(ctx.today + timedelta(days=8))
+    start, stop = paris_day_start(ctx.today), paris_day_start(ctx.today + timedelta(days=8))
     return ctx.cached(
         "meetings",
         lambda: list(
@@ -111,7 +106,7 @@ def last_chairs(ctx: Context) -> dict[int, int]:
             .where(
                 Meeting.kind == "investment_committee",
                 Meeting.status != "cancelled",
-                Meeting.starts_at < day_start(ctx.today + timedelta(days=1)),
+                Meeting.starts_at < paris_day_start(ctx.today + timedelta(days=1)),
                 Meeting.chair_id.is_not(None),
             )
             .order_by(Meeting.starts_at, Meeting.id)

@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Engine, Select, String, and_, case, event, exists, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
+from portfolio.audit import versions
 from portfolio.extensions import db
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
 from portfolio.startups.phases import ACTIVE_PHASES, PHASES, label, phase_on_query, rank_expression
-from portfolio.timeutil import utcnow
+from portfolio.timeutil import paris_day_start, today_in_paris
 
 #: The `phase` filter's value for "no phase on that day".
 NO_PHASE = "aucune"
@@ -175,7 +176,7 @@ class FunnelStep:
 class Funnel:
     """How many startups are in each phase on the day, under the other filters."""
 
-    steps: list[FunnelStep]
+    steps: tuple[FunnelStep, ...]
     without_phase: int
 
     @property
@@ -197,9 +198,10 @@ class _Statement:
     def __init__(self, query: PortfolioQuery, startup_ids: list[int] | None = None):
         self.query = query
         self.current = phase_on_query(query.on, startup_ids).subquery("current_phase")
-        cutoff = utcnow() - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+        #: Staleness is of today, whatever day the phases are shown on.
+        self.today = today_in_paris()
         # Only the startups the programme still follows can be out of date; a stopped or handed-over one is not.
-        self.stale = and_(Startup.updated_at < cutoff, self.current.c.phase.in_(ACTIVE_PHASES))
+        self.stale = and_(Startup.updated_at < stale_cutoff(self.today), self.current.c.phase.in_(ACTIVE_PHASES))
         norms = current_app.config["PHASE_NORMS_DAYS"]
         # Above the norm means more days in the phase than the norm: started before on - norm.
         beyond_norm = [
@@ -347,15 +349,30 @@ class Listing:
     funnel: Funnel
 
 
+class _PageOfIds(SelectPagination):
+    """A page of startup ids, kept by the read cache under the query, the day and the page."""
+
+    def _query_items(self) -> list:
+        def compute() -> tuple[int, ...]:
+            self._query_args["select"] = self._query_args["select_of"]()  # built only when needed
+            return tuple(SelectPagination._query_items(self))
+
+        key = (*self._query_args["cache_key"], self.page, self.per_page)
+        return list(versions.cached("portfolio.page", key, compute))
+
+
 def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     """A page of the portfolio and its funnel, in a constant number of statements: the funnel (whose
     counts give the page count), the page's ids (with the phases only if a filter or the sort
-    needs them), then the rows, sponsors and co-incubators of those ids only."""
+    needs them), then the rows, sponsors and co-incubators of those ids only. The funnel and the
+    page's ids, the costly part, come from the read cache while no write happened (same day)."""
     statement = _Statement(query)
-    counts = funnel(query, statement)
-    pagination = db.paginate(
-        statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
-        page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
+    cache_key = (query, statement.today)
+    counts = versions.cached("portfolio.funnel", cache_key, lambda: funnel(query, statement))
+    pagination = _PageOfIds(
+        select_of=lambda: statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
+        session=db.session(), page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
+        cache_key=cache_key,
     )
     pagination.total = counts.selected(query.phase)
     ids = list(pagination.items)
@@ -381,19 +398,32 @@ def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel
         db.session.execute(statement.filtered(phase, func.count(Startup.id), with_phase=False).group_by(phase)).all()
     )
     return Funnel(
-        steps=[FunnelStep(name, label(name), counts.get(name, 0)) for name in PHASES],
+        steps=tuple(FunnelStep(name, label(name), counts.get(name, 0)) for name in PHASES),
         without_phase=counts.get(None, 0),
     )
 
 
+def stale_cutoff(today: date) -> datetime:
+    """A startup followed by the programme and updated before this instant is stale on `today`:
+    STALE_AFTER_DAYS without an update, counted from the start of the next day in Paris, so that
+    staleness changes with the day (the portfolio's flag and the reminders' rule alike)."""
+    return paris_day_start(today + timedelta(days=1)) - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+
+
 def incubator_choices() -> list[tuple[str, str]]:
     """(slug, name) of every incubator, for the filter."""
-    return [tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))]
+    return list(versions.cached("portfolio.incubators", None, lambda: tuple(
+        tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))
+    )))
 
 
 def sponsor_choices() -> list[tuple[str, str]]:
     """(slug, name as shown) of the organisations that sponsor at least one startup, for the filter."""
+    return list(versions.cached("portfolio.sponsors", None, _sponsor_choices))
+
+
+def _sponsor_choices() -> tuple[tuple[str, str], ...]:
     sponsoring = exists().where(Sponsorship.organisation_id == Organisation.id)
     records = db.session.execute(select(Organisation.slug, Organisation.acronym, Organisation.name).where(sponsoring))
     pairs = [(slug, f"{acronym} — {name}" if acronym and acronym != name else name) for slug, acronym, name in records]
-    return sorted(pairs, key=lambda pair: fold_text(pair[1]))
+    return tuple(sorted(pairs, key=lambda pair: fold_text(pair[1])))
