@@ -1,4 +1,4 @@
-"""audit log version: one numbered row for read caches; the reminders' mark keeps it
+"""audit log version: one numbered row for read caches; the reminders' mark keeps it; undelivered notifications' partial index
 
 Revision ID: b4e61f0c3a85
 Revises: 9e4b1c7d2a60
@@ -15,6 +15,8 @@ down_revision = '9e4b1c7d2a60'
 branch_labels = None
 depends_on = None
 
+UNDELIVERED = "sent_at IS NULL AND cancelled_at IS NULL"
+
 
 def upgrade():
     op.create_table('audit_log_versions',
@@ -29,9 +31,14 @@ def upgrade():
         batch_op.add_column(sa.Column('log_version', sa.String(length=50), nullable=False))
         batch_op.drop_column('audit_events')
         batch_op.drop_column('last_audit_event_id')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_undelivered', ['recipient_id', 'scheduled_for'], unique=False,
+                              sqlite_where=sa.text(UNDELIVERED), postgresql_where=sa.text(UNDELIVERED))
 
 
 def downgrade():
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_undelivered')
     op.execute("DELETE FROM reminder_generation_marks")
     with op.batch_alter_table('reminder_generation_marks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_audit_event_id', sa.Integer(), nullable=False))

@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from portfolio.audit import versions
 from portfolio.extensions import db
 from portfolio.governance.models import Meeting, Review
 from portfolio.governance.run_outs import estimated_run_outs
@@ -173,12 +174,22 @@ def portfolio_schedule(
     startup_ids: Iterable[int] | None = None,
 ) -> list[CommitteeSchedule]:
     """Every startup active on `day` (optionally of one incubator, or among `startup_ids`) with its
-    next committee, most urgent first. Three statements plus the run-out provider's, whatever the size."""
+    next committee, most urgent first. Three statements plus the run-out provider's, whatever the size;
+    with the default provider, read from the read cache while no write happened."""
     day = day or today_in_paris()
-    run_outs = run_outs or estimated_run_outs
+    startup_ids = None if startup_ids is None else tuple(startup_ids)
+    if run_outs is not None:  # a caller's own provider: nothing to share
+        return list(_schedule(day, incubator, run_outs, startup_ids))
+    compute = lambda: _schedule(day, incubator, estimated_run_outs, startup_ids)  # noqa: E731
+    return list(versions.cached("governance.schedule", (day, incubator, startup_ids), compute))
+
+
+def _schedule(
+    day: date, incubator: str | None, run_outs: RunOuts, startup_ids: tuple[int, ...] | None
+) -> tuple[CommitteeSchedule, ...]:
     startups = db.session.execute(_active_startups(day, incubator, startup_ids)).all()
     if not startups:
-        return []
+        return ()
     ids = [row[0] for row in startups]
     bound = _end_of_day(day)
     committees = _committees().subquery()
@@ -207,7 +218,7 @@ def portfolio_schedule(
         )
         for startup in startups
     ]
-    return sorted(rows, key=urgency_order)
+    return tuple(sorted(rows, key=urgency_order))
 
 
 def _paris_day(moment: datetime | None) -> date | None:

@@ -135,8 +135,8 @@ def _last_mark() -> tuple[date, str] | None:
 
 
 def _save_mark(mark: tuple[date, str], now: datetime) -> None:
-    """Remember what this generation read. Its own deadline writes are audited, so the next sweep
-    generates once more (writing nothing) and records the log as it then stands."""
+    """Remember what this generation read. Its own writes are bulk statements, which leave no audit
+    event: they do not change the version."""
     day, version = mark
     values = {"day": day, "log_version": version, "generated_at": now}
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
