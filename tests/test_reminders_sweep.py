@@ -433,3 +433,25 @@ def test_the_command_says_when_nothing_had_to_be_evaluated_again(app, action, ru
     assert "Rien n’a changé depuis le dernier calcul des échéances" in result.output
     as_json = runner.invoke(args=["reminders", "sweep", "--json", "--now", "2025-03-04T08:20+01:00"])
     assert json.loads(as_json.output)["generation_skipped"] is True
+
+
+def test_a_recipient_added_the_same_day_gets_that_days_reminder_and_only_they_do(app, action, make_user):
+    first = run_sweep(paris(2025, 3, 4, 8, 5))
+    assert first.created == 2
+    deadline = db.session.scalar(select(Deadline).where(Deadline.rule == "follow_up"))
+    assert deadline.reminded_on == date(2025, 3, 4)
+    # The action changes hands: the new owner is reminded of that day, the chair not twice.
+    paul = make_user("intrapreneur", scope="signaux-faibles", name="Paul Girard")
+    action.owner_id = paul.id
+    db.session.commit()
+    again = run_sweep(paris(2025, 3, 4, 9))
+    assert (again.created, again.sent) == (1, 1)
+    assert outbox()[-1].to == f"Paul Girard <{paul.email}>"
+    db.session.expire_all()
+    assert {recipient.user_id for recipient in deadline.recipients} == {paul.id, action.decision.review.meeting.chair_id}
+    # The next reminder day: every recipient once more, the former owner no longer.
+    next_week = run_sweep(paris(2025, 3, 11, 8, 30))
+    assert next_week.created == 2
+    assert {row.recipient_id for row in notifications() if row.occurrence == date(2025, 3, 11)} == {
+        paul.id, action.decision.review.meeting.chair_id
+    }

@@ -2,15 +2,17 @@
 
 Deadlines are kept in step with the rules (created, updated, reopened, closed when settled), their
 recipients likewise, and one notification row is inserted per recipient and reminder day that
-fell due. Inserts are `INSERT … ON CONFLICT DO NOTHING` against the unique constraints (SQLite and
+fell due. Each deadline keeps what the last generation wrote of it (its last reminder day, a
+digest of its recipients), so a generation after a write touches only what changed. Inserts are `INSERT … ON CONFLICT DO NOTHING` against the unique constraints (SQLite and
 PostgreSQL alike), so a second sweep, a concurrent one or a restart adds nothing twice.
 """
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator, Sequence
 
 from flask import current_app
-from sqlalchemy import Table, delete, select, text, update
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portfolio.audit import versions
@@ -112,9 +114,9 @@ def generate(now: datetime) -> Generated:
         return Generated(skipped=True)
     dues = list({(due.rule, due.subject): due for due in evaluate(ctx)}.values())
     result = Generated()
-    open_ids = _sync_deadlines(dues, now, result)
-    _sync_recipients(dues, open_ids)
-    result.created = _add_notifications(dues, open_ids, ctx, now, config["REMINDER_SEND_HOUR"])
+    open_deadlines = _sync_deadlines(dues, now, result)
+    added = _sync_recipients(dues, open_deadlines)
+    result.created = _add_notifications(dues, open_deadlines, added, now, config["REMINDER_SEND_HOUR"])
     _save_mark(mark, now)
     db.session.commit()
     if result.created >= BULK_ROWS:
@@ -149,10 +151,20 @@ def _deadline_values(due: Due) -> dict:
     return {"title": due.title[:500], "due_on": due.due_on, "visible_from": due.visible_from, "url": due.url}
 
 
-def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[tuple[str, str], int]:
-    """Create, update, reopen and close deadlines; returns {(rule, subject): id} of the open ones due."""
+@dataclass(frozen=True)
+class OpenDeadline:
+    """An open deadline that a rule produced, with what the last generation wrote of it."""
+
+    id: int
+    reminded_on: date | None
+    recipients_digest: str | None
+
+
+def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[tuple[str, str], OpenDeadline]:
+    """Create, update, reopen and close deadlines; returns the open ones due by (rule, subject)."""
     columns = (Deadline.id, Deadline.rule, Deadline.subject, Deadline.closed_at, Deadline.close_reason,
-               Deadline.title, Deadline.due_on, Deadline.visible_from, Deadline.url)
+               Deadline.title, Deadline.due_on, Deadline.visible_from, Deadline.url, Deadline.reminded_on,
+               Deadline.recipients_digest)
     known = {(row.rule, row.subject): row for row in _deadlines_for(dues, columns)}
     missing = [due for due in dues if (due.rule, due.subject) not in known]
     result.deadlines_opened = insert_ignoring_duplicates(
@@ -162,7 +174,7 @@ def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[t
     )
     if missing:
         known.update({(row.rule, row.subject): row for row in _deadlines_for(missing, columns)})
-    wanted: dict[tuple[str, str], int] = {}
+    wanted: dict[tuple[str, str], OpenDeadline] = {}
     for due in dues:
         row = known[(due.rule, due.subject)]
         if row.close_reason == "done":
@@ -172,7 +184,7 @@ def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[t
             values.update(closed_at=None, close_reason=None, closed_by_id=None)
         if row.closed_at is not None or any(getattr(row, key) != value for key, value in values.items()):
             db.session.execute(update(Deadline).where(Deadline.id == row.id).values(**values))
-        wanted[(due.rule, due.subject)] = row.id
+        wanted[(due.rule, due.subject)] = OpenDeadline(row.id, row.reminded_on, row.recipients_digest)
     settled = [
         deadline_id
         for deadline_id, rule, subject in db.session.execute(
@@ -214,30 +226,41 @@ def cancel_pending(deadline_ids: Sequence[int], now: datetime, reason: str) -> i
     ).rowcount
 
 
-def _sync_recipients(dues: list[Due], open_ids: dict[tuple[str, str], int]) -> None:
+def recipients_digest(recipients: dict[int, str]) -> str:
+    """What a deadline's recipients and their roles were, in 64 characters."""
+    return hashlib.sha256(repr(sorted(recipients.items())).encode()).hexdigest()
+
+
+def _sync_recipients(dues: list[Due], open_deadlines: dict[tuple[str, str], OpenDeadline]) -> set[tuple[int, int]]:
+    """Write the recipients of the deadlines whose recipients changed since the last generation (told
+    by their digest); returns the (deadline id, user id) pairs added."""
+    changed: dict[int, tuple[dict[int, str], str]] = {}
+    for due in dues:
+        deadline = open_deadlines.get((due.rule, due.subject))
+        if deadline is not None:
+            digest = recipients_digest(due.recipients)
+            if digest != deadline.recipients_digest:
+                changed[deadline.id] = (due.recipients, digest)
+    if not changed:
+        return set()
     desired = {
-        (open_ids[(due.rule, due.subject)], user_id): role
-        for due in dues
-        if (due.rule, due.subject) in open_ids
-        for user_id, role in due.recipients.items()
+        (deadline_id, user_id): role
+        for deadline_id, (recipients, _) in changed.items()
+        for user_id, role in recipients.items()
     }
-    existing = {
-        (deadline_id, user_id): (row_id, role)
-        for row_id, deadline_id, user_id, role in db.session.execute(
+    existing = {}
+    for part in chunks(list(changed)):
+        rows = db.session.execute(
             select(
                 DeadlineRecipient.id, DeadlineRecipient.deadline_id, DeadlineRecipient.user_id, DeadlineRecipient.role
-            )
-            .join(Deadline, Deadline.id == DeadlineRecipient.deadline_id)
-            .where(Deadline.closed_at.is_(None))
+            ).where(DeadlineRecipient.deadline_id.in_(part))
         )
-    }
+        existing.update({(deadline_id, user_id): (row_id, role) for row_id, deadline_id, user_id, role in rows})
+    added = [key for key in desired if key not in existing]
     insert_ignoring_duplicates(
         DeadlineRecipient.__table__,
-        [
-            {"deadline_id": deadline_id, "user_id": user_id, "role": role}
-            for (deadline_id, user_id), role in desired.items()
-            if (deadline_id, user_id) not in existing
-        ],
+        [{"deadline_id": deadline_id, "user_id": user_id, "role": desired[(deadline_id, user_id)]}
+         for deadline_id, user_id in added],
         ["deadline_id", "user_id"],
     )
     gone = [row_id for key, (row_id, _) in existing.items() if key not in desired]
@@ -248,44 +271,60 @@ def _sync_recipients(dues: list[Due], open_ids: dict[tuple[str, str], int]) -> N
             db.session.execute(
                 update(DeadlineRecipient).where(DeadlineRecipient.id == row_id).values(role=desired[key])
             )
+    _write_bookkeeping("recipients_digest", [(deadline_id, digest) for deadline_id, (_, digest) in changed.items()])
+    return set(added)
 
 
-def _add_notifications(dues: list[Due], open_ids: dict, ctx: Context, now: datetime, hour: int) -> int:
-    existing = set(
-        db.session.execute(
-            select(Notification.deadline_id, Notification.recipient_id, Notification.occurrence).where(
-                Notification.occurrence >= ctx.since
-            )
-        ).all()
-    )
-    modes = preferences()
-    digested = digested_since_last_slot(now, hour)
-    rows = []
+def _write_bookkeeping(column: str, values: list[tuple[int, object]]) -> None:
+    """Set one bookkeeping column of these deadlines, (id, value) each, in batches of statements."""
+    table = Deadline.__table__
+    statement = update(table).where(table.c.id == bindparam("deadline_id")).values({column: bindparam("value")})
+    for part in chunks(values):
+        db.session.execute(statement, [{"deadline_id": deadline_id, "value": value} for deadline_id, value in part])
+
+
+def _add_notifications(
+    dues: list[Due], open_deadlines: dict[tuple[str, str], OpenDeadline], added: set[tuple[int, int]],
+    now: datetime, hour: int,
+) -> int:
+    """One notification per recipient for the latest reminder day of each due, made once: for a
+    deadline already reminded that day, only for the recipients just added. (The earlier days,
+    missed during downtime or before the first sweep, would be superseded by it at once: see
+    sweep.supersede.) The unique constraint still guards against a row made twice."""
+    wanted, reminded = [], []
     for due in dues:
-        deadline_id = open_ids.get((due.rule, due.subject))
-        if deadline_id is None:
+        deadline = open_deadlines.get((due.rule, due.subject))
+        if deadline is None or not due.occurrences:
             continue
-        # Only the latest reminder day that fell due: the earlier ones, missed during downtime or
-        # before the first sweep, would be superseded by it at once (see sweep.supersede).
-        for occurrence in due.occurrences[-1:]:
-            due_at = paris_instant(occurrence, hour)
-            for user_id in due.recipients:
-                if (deadline_id, user_id, occurrence) in existing:
-                    continue
-                channel = modes.get(user_id, DEFAULT_DELIVERY)
-                rows.append({
-                    "deadline_id": deadline_id,
-                    "rule": due.rule,
-                    "subject": due.subject,
-                    "recipient_id": user_id,
-                    "occurrence": occurrence,
-                    "text": due.title[:700],
-                    "channel": channel,
-                    "due_at": due_at,
-                    "scheduled_for": delivery_time(channel, due_at, now, hour, user_id in digested.get(channel, ())),
-                    "created_at": now,
-                    "attempts": 0,
-                })
-    return insert_ignoring_duplicates(
+        occurrence = due.occurrences[-1]
+        if deadline.reminded_on == occurrence:
+            users = [user_id for user_id in due.recipients if (deadline.id, user_id) in added]
+        else:
+            users = list(due.recipients)
+            reminded.append((deadline.id, occurrence))
+        wanted += [(due, deadline.id, occurrence, user_id) for user_id in users]
+    # Who gets what how, read only when there is something to make.
+    modes = preferences() if wanted else {}
+    digested = digested_since_last_slot(now, hour) if wanted else {}
+    rows = []
+    for due, deadline_id, occurrence, user_id in wanted:
+        due_at = paris_instant(occurrence, hour)
+        channel = modes.get(user_id, DEFAULT_DELIVERY)
+        rows.append({
+            "deadline_id": deadline_id,
+            "rule": due.rule,
+            "subject": due.subject,
+            "recipient_id": user_id,
+            "occurrence": occurrence,
+            "text": due.title[:700],
+            "channel": channel,
+            "due_at": due_at,
+            "scheduled_for": delivery_time(channel, due_at, now, hour, user_id in digested.get(channel, ())),
+            "created_at": now,
+            "attempts": 0,
+        })
+    created = insert_ignoring_duplicates(
         Notification.__table__, rows, ["rule", "subject", "recipient_id", "occurrence"]
     )
+    _write_bookkeeping("reminded_on", reminded)
+    return created

@@ -66,6 +66,11 @@ class Deadline(Audited, db.Model):
     close_reason: Mapped[str | None] = mapped_column(String(20))
     #: Who marked it done (null when the rule closed it).
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The sweep's own bookkeeping, so that a generation writes only what changed: the reminder day
+    #: whose notifications it last made for every recipient, and a digest of the recipients (with
+    #: their roles) it last wrote.
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    recipients_digest: Mapped[str | None] = mapped_column(String(64))
 
     recipients: Mapped[list["DeadlineRecipient"]] = relationship(
         back_populates="deadline", cascade="all, delete-orphan", passive_deletes=True

@@ -13,7 +13,6 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
 from portfolio.funding import consumption, reports
@@ -201,30 +200,29 @@ def missing_preparation(ctx: Context) -> list[Due]:
 
 def follow_up(ctx: Context) -> list[Due]:
     """A decision's follow-up action: on its due date, then weekly while it is open."""
-    actions = db.session.scalars(
-        select(FollowUpAction)
+    actions = db.session.execute(
+        select(
+            FollowUpAction.id, FollowUpAction.text, FollowUpAction.due_on, FollowUpAction.owner_id,
+            Meeting.id.label("meeting_id"), Meeting.chair_id, Meeting.starts_at, Startup.name, Startup.slug,
+        )
+        .join(Decision, Decision.id == FollowUpAction.decision_id)
+        .join(Review, Review.id == Decision.review_id)
+        .join(Meeting, Meeting.id == Review.meeting_id)
+        .join(Startup, Startup.id == Review.startup_id)
         .where(FollowUpAction.status == "open")
         .order_by(FollowUpAction.due_on, FollowUpAction.id)
-        .options(
-            selectinload(FollowUpAction.decision)
-            .selectinload(Decision.review)
-            .selectinload(Review.meeting),
-            selectinload(FollowUpAction.decision).selectinload(Decision.review).selectinload(Review.startup),
-        )
     )
     dues = []
     for action in actions:
-        review = action.decision.review
-        meeting = review.meeting
-        chair = ctx.audience.person(meeting.chair_id, "chair") or ctx.audience.chairs()
+        chair = ctx.audience.person(action.chair_id, "chair") or ctx.audience.chairs()
         text = action.text if len(action.text) <= 120 else action.text[:119] + "…"
         dues.append(Due(
             rule="follow_up",
             subject=f"action:{action.id}",
-            title=f"Action de suivi ({review.startup.name}) : {text}",
+            title=f"Action de suivi ({action.name}) : {text}",
             due_on=action.due_on,
-            visible_from=min(paris_day(meeting.starts_at), action.due_on),
-            url=meeting_link(meeting.id, review.startup.slug),
+            visible_from=min(paris_day(action.starts_at), action.due_on),
+            url=meeting_link(action.meeting_id, action.slug),
             recipients=merged(ctx.audience.person(action.owner_id, "owner"), chair),
             occurrences=ctx.within([action.due_on, *weekly(action.due_on + timedelta(days=7), ctx.since, ctx.today)]),
         ))
