@@ -116,16 +116,17 @@ def line_views(convention: Convention, day: date) -> list[LineView]:
 
 
 def full_convention_options(load=selectinload):
-    """Everything the convention page and its warnings read, one query per relation. `load` is
-    selectinload for a few conventions; subqueryload for all of them (selectinload reads 500 ids
-    per statement, so its statements would grow with the portfolio)."""
+    """Everything the convention page and its warnings read: one query per collection, the
+    many-to-one relations joined to it. `load` is selectinload for a few conventions; subqueryload
+    for all of them (selectinload reads 500 ids per statement, so its statements would grow with
+    the portfolio)."""
     return (
-        load(Convention.parties).options(load(ConventionParty.organisation)),
+        load(Convention.parties).options(joinedload(ConventionParty.organisation)),
         load(Convention.obligations),
         load(Convention.status_changes),
         load(Convention.lines).options(
-            load(FundingLine.startup).options(load(Startup.phase_spans)),
-            load(FundingLine.amounts).options(load(LineAmount.amendment)),
+            joinedload(FundingLine.startup).options(load(Startup.phase_spans)),
+            load(FundingLine.amounts).options(joinedload(LineAmount.amendment)),
         ),
         load(Convention.amendments),
         load(Convention.reports).options(load(ConsumptionReport.entries)),

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portfolio.extensions import db
 from portfolio.funding import consumption
-from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
+from portfolio.funding.models import Convention, FundingLine
 from portfolio.funding.queries import Amounts, amounts_on
 from portfolio.governance.models import (
     IMPACT_CRITERIA,
@@ -30,7 +30,6 @@ from portfolio.governance.models import (
     Review,
 )
 from portfolio.governance.operations import ordered_reviews
-from portfolio.governance.run_outs import estimated_run_outs
 from portfolio.startups import phases
 from portfolio.startups.models import Indicator, Measurement, Milestone, Sponsorship, Startup, TeamMember
 from portfolio.startups.startup_page import duration_fr
@@ -43,10 +42,12 @@ PREPARATION_STATUSES = {"missing": "Manquante", "incomplete": "Incomplète", "co
 
 
 def _startup_options(path):
+    """What a dossier shows of a startup: the many-to-one relations joined to the startups' own
+    statement, one statement per collection."""
     return (
-        path.selectinload(Startup.incubator),
-        path.selectinload(Startup.porteur),
-        path.selectinload(Startup.sponsorships).selectinload(Sponsorship.organisation),
+        path.joinedload(Startup.incubator),
+        path.joinedload(Startup.porteur),
+        path.selectinload(Startup.sponsorships).joinedload(Sponsorship.organisation),
         path.selectinload(Startup.phase_spans),
         path.selectinload(Startup.milestones),
         path.selectinload(Startup.indicators).selectinload(Indicator.measurements),
@@ -60,11 +61,11 @@ def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
     reviews = selectinload(Meeting.reviews)
     if full:
         statement = statement.options(
-            selectinload(Meeting.chair),
-            selectinload(Meeting.participants).selectinload(Participant.user),
-            *_startup_options(reviews.selectinload(Review.startup)),
-            reviews.selectinload(Review.preparation),
-            reviews.selectinload(Review.decision).selectinload(Decision.follow_ups).selectinload(FollowUpAction.owner),
+            joinedload(Meeting.chair),
+            selectinload(Meeting.participants).joinedload(Participant.user),
+            *_startup_options(reviews.joinedload(Review.startup)),
+            reviews.joinedload(Review.preparation),
+            reviews.joinedload(Review.decision).selectinload(Decision.follow_ups).joinedload(FollowUpAction.owner),
         )
     else:
         statement = statement.options(
@@ -270,14 +271,22 @@ def _funding(startup_ids: list[int], today: date) -> dict[int, Funding]:
         .options(
             selectinload(Convention.lines).selectinload(FundingLine.amounts),
             selectinload(Convention.lines).selectinload(FundingLine.startup),
-            selectinload(Convention.reports).selectinload(ConsumptionReport.entries),
+            selectinload(Convention.reports),
         )
         .order_by(Convention.signed_on, Convention.reference)
     ).all()
-    run_outs = estimated_run_outs(startup_ids, today)
-    funding = {startup_id: Funding(run_out=run_outs.get(startup_id)) for startup_id in startup_ids}
+    # What the reports' entries sum to, as plain values: no entry objects to load.
+    consumed = consumption.consumed_on(today, select(FundingLine.id).where(FundingLine.convention_id.in_(convention_ids)))
+    # These conventions hold every line of these startups: their run-outs need nothing more.
+    wanted = set(startup_ids)
+    lines = [line for convention in conventions for line in convention.lines if line.startup_id in wanted]
+    envelopes = consumption.envelopes_by_startup(lines, today, consumed)
+    funding = {
+        startup_id: Funding(run_out=envelopes[startup_id].run_out if startup_id in envelopes else None)
+        for startup_id in startup_ids
+    }
     for convention in conventions:
-        used = consumption.consumption(convention, today)
+        used = consumption.consumption(convention, today, consumed)
         for share in used.startups:
             if share.startup.id not in funding:
                 continue

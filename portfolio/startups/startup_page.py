@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort
 from markupsafe import Markup
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portfolio.audit.models import AuditEvent
 from portfolio.audit.queries import history_of
@@ -31,14 +31,15 @@ HISTORY_LIMIT = 200
 
 
 def load_startup(slug: str, full: bool = False) -> Startup:
-    """The startup named by `slug` (404 otherwise); `full` loads all it shows, one query per relation."""
+    """The startup named by `slug` (404 otherwise); `full` loads all it shows: the many-to-one
+    relations joined, one query per collection."""
     statement = select(Startup).where(func.lower(Startup.slug) == slug.lower())
     if full:
         statement = statement.options(
-            selectinload(Startup.incubator),
-            selectinload(Startup.porteur),
-            selectinload(Startup.co_incubations).selectinload(CoIncubation.incubator),
-            selectinload(Startup.sponsorships).selectinload(Sponsorship.organisation),
+            joinedload(Startup.incubator),
+            joinedload(Startup.porteur),
+            selectinload(Startup.co_incubations).joinedload(CoIncubation.incubator),
+            selectinload(Startup.sponsorships).joinedload(Sponsorship.organisation),
             selectinload(Startup.phase_spans),
             selectinload(Startup.milestones),
             selectinload(Startup.indicators).selectinload(Indicator.measurements),
