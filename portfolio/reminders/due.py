@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from flask import current_app
+from flask import current_app, g
 from werkzeug.routing import BuildError
 
 from portfolio.reminders.audience import Audience, Recipients
@@ -57,13 +57,23 @@ def link(*candidates: tuple[str, dict]) -> str | None:
     """The path of the first (endpoint, arguments) the application knows, or None.
 
     Built without a request (the scheduler has none): a path, which the e-mails prefix with PUBLIC_URL.
+    Kept for the app context (a sweep): the rules name the same pages many times.
     """
-    adapter = current_app.url_map.bind("localhost")
+    key = tuple((endpoint, tuple(sorted(values.items()))) for endpoint, values in candidates)
+    links = g.setdefault("reminder_links", {})
+    if key not in links:
+        links[key] = _build(candidates)
+    return links[key]
+
+
+def _build(candidates: tuple[tuple[str, dict], ...]) -> str | None:
+    if "reminder_url_adapter" not in g:
+        g.reminder_url_adapter = current_app.url_map.bind("localhost")
     for endpoint, values in candidates:
         if endpoint not in current_app.view_functions:
             continue
         try:
-            return adapter.build(endpoint, values)
+            return g.reminder_url_adapter.build(endpoint, values)
         except BuildError:
             continue
     return None

@@ -165,7 +165,16 @@ def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[t
     columns = (Deadline.id, Deadline.rule, Deadline.subject, Deadline.closed_at, Deadline.close_reason,
                Deadline.title, Deadline.due_on, Deadline.visible_from, Deadline.url, Deadline.reminded_on,
                Deadline.recipients_digest)
-    known = {(row.rule, row.subject): row for row in _deadlines_for(dues, columns)}
+    # The open deadlines in one statement, then by subject only the dues not among them (new ones,
+    # or closed ones that may reopen).
+    open_rows = {(row.rule, row.subject): row for row in db.session.execute(
+        select(*columns).where(Deadline.closed_at.is_(None))
+    )}
+    known = dict(open_rows)
+    known.update(
+        {(row.rule, row.subject): row
+         for row in _deadlines_for([due for due in dues if (due.rule, due.subject) not in open_rows], columns)}
+    )
     missing = [due for due in dues if (due.rule, due.subject) not in known]
     result.deadlines_opened = insert_ignoring_duplicates(
         Deadline.__table__,
@@ -185,13 +194,7 @@ def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[t
         if row.closed_at is not None or any(getattr(row, key) != value for key, value in values.items()):
             db.session.execute(update(Deadline).where(Deadline.id == row.id).values(**values))
         wanted[(due.rule, due.subject)] = OpenDeadline(row.id, row.reminded_on, row.recipients_digest)
-    settled = [
-        deadline_id
-        for deadline_id, rule, subject in db.session.execute(
-            select(Deadline.id, Deadline.rule, Deadline.subject).where(Deadline.closed_at.is_(None))
-        )
-        if (rule, subject) not in wanted and rule in RULES
-    ]
+    settled = [row.id for key, row in open_rows.items() if key not in wanted and row.rule in RULES]
     for part in chunks(settled):
         db.session.execute(
             update(Deadline).where(Deadline.id.in_(part)).values(closed_at=now, close_reason="resolved")

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portfolio.extensions import db
+from portfolio.funding.models import FundingLine
 from portfolio.funding import consumption, reports
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
 from portfolio.governance.schedule import portfolio_schedule
@@ -25,8 +26,10 @@ from portfolio.reminders.sources import (
     consumed,
     convention_link,
     current_phases,
+    filed_reports,
     last_chairs,
     live_conventions,
+    loaded_whole,
     meeting_link,
     startup_ids_of,
     startup_link,
@@ -45,8 +48,9 @@ COMMITTEE_LOOKBACK = timedelta(days=183)
 def quarterly_report(ctx: Context) -> list[Due]:
     """Article 3: each quarter's consumption report, 7 days before its due date, on the day, then weekly while late."""
     dues = []
+    every_filed = filed_reports(ctx)
     for convention in live_conventions(ctx):
-        filed = {report.quarter_start: report for report in convention.reports}
+        filed = every_filed.get(convention.id, {})
         for quarter in reports.convention_quarters(convention, ctx.today):
             if reports.report_status(convention, quarter, ctx.today, filed.get(quarter.start)) == "filed":
                 continue
@@ -70,10 +74,10 @@ def quarterly_report(ctx: Context) -> list[Due]:
 def committee_before_end(ctx: Context) -> list[Due]:
     """Article 4: an investment committee before the convention ends: 60, 30 and 7 days before,
     while none reviewing its startups is held or planned in the months before the end."""
-    candidates = [
+    candidates = loaded_whole([
         convention for convention in live_conventions(ctx)
         if convention.ends_on and convention.ends_on - timedelta(days=60) <= ctx.today <= convention.ends_on
-    ]
+    ])
     if not candidates:
         return []
     earliest = min(convention.ends_on for convention in candidates) - COMMITTEE_LOOKBACK
@@ -291,11 +295,14 @@ def budget_year_end(ctx: Context) -> list[Due]:
     november, december = date(year, 11, 1), date(year, 12, 1)
     if ctx.today < november:
         return []
+    with_lines_of_the_year = set(
+        db.session.scalars(select(FundingLine.convention_id).where(FundingLine.fiscal_year == year).distinct())
+    )
+    kept = loaded_whole([convention for convention in live_conventions(ctx) if convention.id in with_lines_of_the_year])
+    by_line = consumed(ctx, kept)
     dues = []
-    for convention in live_conventions(ctx):
-        if not any(line.fiscal_year == year for line in convention.lines):
-            continue
-        used = consumption.consumption(convention, ctx.today, consumed(ctx))
+    for convention in kept:
+        used = consumption.consumption(convention, ctx.today, by_line)
         left = unconsumed(item.envelope for item in used.lines if item.line.fiscal_year == year)
         if left is None:
             continue
@@ -317,12 +324,18 @@ def budget_year_end(ctx: Context) -> list[Due]:
 
 def convention_end_credits(ctx: Context) -> list[Due]:
     """30 days before a convention ends, its unconsumed credits."""
+    ending = [
+        convention for convention in live_conventions(ctx)
+        if convention.ends_on is not None and convention.ends_on - timedelta(days=30) <= ctx.today <= convention.ends_on
+    ]
+    kept = loaded_whole(ending)
+    by_line = consumed(ctx, kept)
     dues = []
-    for convention in live_conventions(ctx):
+    for convention in kept:
         end = convention.ends_on
-        if end is None or not end - timedelta(days=30) <= ctx.today <= end or not convention.lines:
+        if not convention.lines:
             continue
-        left = unconsumed([consumption.consumption(convention, ctx.today, consumed(ctx)).total])
+        left = unconsumed([consumption.consumption(convention, ctx.today, by_line).total])
         if left is None:
             continue
         dues.append(Due(

@@ -2,13 +2,13 @@
 number of statements (shared through the context's cache), and the links to the pages to act on."""
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
 from portfolio.funding import consumption
 from portfolio.funding.amounts import format_euros
-from portfolio.funding.models import Convention, FundingLine
+from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
 from portfolio.governance.models import Meeting, Review
 from portfolio.reminders.due import Context, link
 from portfolio.startups.models import Startup
@@ -35,28 +35,54 @@ def meeting_link(meeting_id: int, slug: str | None = None) -> str | None:
 
 
 def live_conventions(ctx: Context) -> list[Convention]:
-    """The conventions whose obligations run, with their lines, amounts and reports (5 queries);
-    what the reports' entries sum to is `consumed(ctx)`."""
+    """The conventions whose obligations run, alone (one statement). Most rules keep a few of them
+    and load those whole (`loaded_whole`); the quarterly one reads the reports as plain values
+    (`filed_reports`)."""
     return ctx.cached(
         "conventions",
         lambda: list(
-            db.session.scalars(
-                select(Convention)
-                .where(Convention.status.in_(LIVE_STATUSES))
-                .order_by(Convention.id)
-                .options(
-                    selectinload(Convention.lines).selectinload(FundingLine.amounts),
-                    selectinload(Convention.lines).selectinload(FundingLine.startup),
-                    selectinload(Convention.reports),
-                )
-            )
+            db.session.scalars(select(Convention).where(Convention.status.in_(LIVE_STATUSES)).order_by(Convention.id))
         ),
     )
 
 
-def consumed(ctx: Context) -> consumption.Consumed:
-    """AE committed and CP paid per line over the reports filed by today (one statement)."""
-    return ctx.cached("consumed", lambda: consumption.consumed_on(ctx.today))
+def filed_reports(ctx: Context) -> dict[int, dict[date, Row]]:
+    """{convention id: {quarter start: report}}, every report as a plain row (quarter_start,
+    submitted_on): what the report statuses read (one statement)."""
+
+    def read() -> dict[int, dict[date, Row]]:
+        reports: dict[int, dict[date, Row]] = {}
+        columns = (ConsumptionReport.convention_id, ConsumptionReport.quarter_start, ConsumptionReport.submitted_on)
+        for row in db.session.execute(select(*columns)):
+            reports.setdefault(row.convention_id, {})[row.quarter_start] = row
+        return reports
+
+    return ctx.cached("reports", read)
+
+
+def loaded_whole(conventions: list[Convention]) -> list[Convention]:
+    """These conventions with their lines (amounts, startup) and reports, as the consumption reads
+    them: one round of statements for all of them (what their entries sum to is `consumed`)."""
+    if conventions:
+        db.session.scalars(
+            select(Convention)
+            .where(Convention.id.in_([convention.id for convention in conventions]))
+            .options(
+                selectinload(Convention.lines).selectinload(FundingLine.amounts),
+                selectinload(Convention.lines).selectinload(FundingLine.startup),
+                selectinload(Convention.reports),
+            )
+        ).all()
+    return conventions
+
+
+def consumed(ctx: Context, conventions: list[Convention]) -> consumption.Consumed:
+    """AE committed and CP paid per line of these conventions over the reports filed by today (one
+    statement)."""
+    if not conventions:
+        return {}
+    ids = [convention.id for convention in conventions]
+    return consumption.consumed_on(ctx.today, select(FundingLine.id).where(FundingLine.convention_id.in_(ids)))
 
 
 def startup_ids_of(convention: Convention) -> list[int]:
