@@ -21,7 +21,7 @@ from portfolio.governance.models import Meeting, Review
 from portfolio.governance.run_outs import estimated_run_outs
 from portfolio.startups.models import CoIncubation, Incubator, Startup
 from portfolio.startups.phases import ACTIVE_PHASES, label, phase_on_query
-from portfolio.startups.portfolio import fold_text
+from portfolio.startups.folding import fold_text
 from portfolio.timeutil import PARIS, as_utc, to_paris, today_in_paris
 
 COMMITTEE_INTERVAL_MONTHS = 6

@@ -12,6 +12,7 @@ from portfolio.accounts.permissions import can
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
+from portfolio.startups.folding import install_text_folding
 from portfolio.startups.phases import PHASE_LABELS, label
 from portfolio.timeutil import to_paris, today_in_paris
 
@@ -21,7 +22,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/startups")
 @bp.record_once
 def _install_text_folding(state) -> None:
     with state.app.app_context():
-        portfolio.install_text_folding(db.engine)
+        install_text_folding(db.engine)
 
 
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2024-03-31)."
