@@ -1,8 +1,20 @@
-"""What bulk writers (the importer, the generator, the reminders' generation) need of the database
-beyond the ORM."""
-from sqlalchemy import text
+"""What bulk readers and writers (the importer, the generator, the reminders, the bulk run-outs)
+need of the database beyond the ORM."""
+from typing import Iterable
+
+from sqlalchemy import ColumnElement, Integer, any_, literal, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portfolio.extensions import db
+
+
+def among(column, ids: Iterable[int]) -> ColumnElement[bool]:
+    """SQL: `column` is one of these integer ids. On PostgreSQL, `= ANY` of one array parameter: an
+    IN list binds one parameter per id, which costs some 10 ms per statement at 1,700 ids (the
+    active startups of a 10x portfolio); elsewhere, IN."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def refresh_planner_statistics(*tables: str) -> None:

@@ -2,10 +2,13 @@
 included), due dates and statuses around quarter ends, filing (once per quarter), late when
 overdue, consumed vs granted across amendments, the burn rate and the estimated run-out date —
 and a reports page whose SQL statement count does not grow with lines and reports."""
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from conftest import count_statements, post_form
@@ -350,3 +353,26 @@ def test_the_reports_page_runs_as_many_statements_for_2_or_12_lines_and_reports(
     big_count = count_statements(client, f"/funding/conventions/{big_id}/reports?on=2022-01-01")
 
     assert small_count == big_count <= 10
+
+
+_SUMS = itertools.count()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries=st.lists(
+    st.tuples(st.decimals(min_value=0, max_value=D("99999999.99"), places=2),
+              st.decimals(min_value=0, max_value=D("99999999.99"), places=2)),
+    min_size=1, max_size=12,
+))
+def test_the_databases_sums_of_entries_are_the_exact_sums_of_the_amounts(app, demo, entries):
+    """consumed_on sums in SQL (SQLite stores the amounts as floating point); the sums must be, to
+    the cent, what adding the Decimals gives, as the consumption computed from the objects does."""
+    convention = make_convention(reference=f"TEST-SUM-{next(_SUMS)}")
+    line = add_line(convention, "signaux-faibles", "100000000", "100000000")
+    quarter = Quarter.from_key("2020-T2")
+    for ae, cp in entries:
+        add_report(convention, quarter.key, date(2020, 7, 10), {line: (ae, cp)})
+        quarter = quarter.next()
+    db.session.commit()
+    summed = consumption.consumed_on(date(2030, 1, 1), [line.id])
+    assert summed[line.id] == (sum(ae for ae, _ in entries), sum(cp for _, cp in entries))

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
@@ -153,17 +153,19 @@ def _consumed_by_line(reports: Iterable[ConsumptionReport]) -> Consumed:
 
 
 def consumed_on(day: date, line_ids=None) -> Consumed:
-    """What `_consumed_by_line` gives over the reports filed by `day`, read as plain values in one
-    statement (optionally for the lines of `line_ids`, a list or a SELECT of ids): for the
-    computations over many conventions, which need no entry objects (a sweep, the run-outs)."""
+    """What `_consumed_by_line` gives over the reports filed by `day`, summed per line by the
+    database in one statement (optionally for the lines of `line_ids`, a list or a SELECT of ids):
+    for the computations over many conventions, which need no entry objects (a sweep, the
+    run-outs, a dossier). The sums keep the columns' two decimals."""
     statement = (
-        select(ConsumptionEntry.line_id, ConsumptionEntry.ae_committed, ConsumptionEntry.cp_paid)
+        select(ConsumptionEntry.line_id, func.sum(ConsumptionEntry.ae_committed), func.sum(ConsumptionEntry.cp_paid))
         .join(ConsumptionReport, ConsumptionReport.id == ConsumptionEntry.report_id)
         .where(ConsumptionReport.submitted_on <= day)
+        .group_by(ConsumptionEntry.line_id)
     )
     if line_ids is not None:
         statement = statement.where(ConsumptionEntry.line_id.in_(line_ids))
-    return _summed(db.session.execute(statement))
+    return {line_id: (ae, cp) for line_id, ae, cp in db.session.execute(statement)}
 
 
 def consumption(convention: Convention, day: date, consumed: Consumed | None = None) -> Consumption:

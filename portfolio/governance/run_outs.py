@@ -16,6 +16,7 @@ from typing import Sequence
 
 from sqlalchemy import Row, select
 
+from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.funding import consumption
 from portfolio.funding.models import ConsumptionReport, Convention, FundingLine, LineAmount
@@ -48,12 +49,11 @@ def estimated_run_outs(startup_ids: Sequence[int], day: date) -> dict[int, date 
     """{startup id: estimated run-out on `day`, or None} for the startups with funding lines."""
     if not startup_ids:
         return {}
-    line_ids = select(FundingLine.id).where(FundingLine.startup_id.in_(startup_ids))
-    convention_ids = select(FundingLine.convention_id).where(FundingLine.startup_id.in_(startup_ids))
+    funded = among(FundingLine.startup_id, startup_ids)
+    line_ids = select(FundingLine.id).where(funded)
+    convention_ids = select(FundingLine.convention_id).where(funded)
     line_rows = db.session.execute(
-        select(FundingLine.id, FundingLine.startup_id, FundingLine.convention_id).where(
-            FundingLine.startup_id.in_(startup_ids)
-        )
+        select(FundingLine.id, FundingLine.startup_id, FundingLine.convention_id).where(funded)
     ).all()
     if not line_rows:
         return {}

@@ -16,6 +16,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portfolio.audit import versions
+from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.governance.models import Meeting, Review
 from portfolio.governance.run_outs import estimated_run_outs
@@ -196,14 +197,14 @@ def _schedule(
     last = dict(
         db.session.execute(
             select(committees.c.startup_id, func.max(committees.c.starts_at))
-            .where(committees.c.starts_at < bound, committees.c.startup_id.in_(ids))
+            .where(committees.c.starts_at < bound, among(committees.c.startup_id, ids))
             .group_by(committees.c.startup_id)
         ).all()
     )
     upcoming = dict(
         db.session.execute(
             select(committees.c.startup_id, func.min(committees.c.starts_at))
-            .where(committees.c.starts_at >= bound, committees.c.startup_id.in_(ids))
+            .where(committees.c.starts_at >= bound, among(committees.c.startup_id, ids))
             .group_by(committees.c.startup_id)
         ).all()
     )

@@ -27,9 +27,10 @@ from sqlalchemy import and_, event, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from portfolio.audit.tracking import acting_as
+from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.reminders import messages
-from portfolio.reminders.generate import chunks, generate
+from portfolio.reminders.generate import BULK_ROWS, chunks, generate
 from portfolio.reminders.mail import configured_backend
 from portfolio.accounts.models import User
 from portfolio.reminders.models import Deadline, Notification
@@ -87,6 +88,10 @@ def run_sweep(now: datetime | None = None, backend=None) -> SweepResult:
         result.created = generated.created
         result.superseded = supersede(moment)
         deliver(moment, backend or configured_backend(), result)
+    if result.sent + result.superseded >= BULK_ROWS:
+        # Planned on statistics that still count these rows as undelivered, the next sweeps would
+        # scan the whole table instead of the undelivered rows' index.
+        refresh_planner_statistics(Notification.__tablename__)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
