@@ -13,7 +13,7 @@ from portfolio.startups import portfolio
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
 from portfolio.timeutil import today_in_paris, utcnow
 
-from conftest import count_statements, csrf_token, recorded_statements
+from conftest import count_statements, csrf_token, post_form, recorded_statements
 
 TODAY = today_in_paris()
 ROW = re.compile(r'<tr data-slug="([^"]+)"')
@@ -418,3 +418,26 @@ class TestQueryCount:
         after = portfolio.listing(query, page=1, per_page=5)
         assert after.funnel.selected("acceleration") == first.funnel.selected("acceleration") + 1
         assert next(row for row in after.rows if row.slug == "startup-000").phase == "acceleration"
+
+
+def test_the_rendered_list_is_reused_until_a_write_which_the_next_request_shows(app, client, world, make_user, login):
+    coach = make_user("coach", scope="dinum")
+    login(coach)
+    def phase_shown(page: str) -> str:
+        row = re.search(r'<tr data-slug="signaux-faibles">(.*?)</tr>', page, re.S).group(1)
+        return next(label for label in ("Construction", "Accélération") if f"<td>{label}</td>" in row)
+
+    before = client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True)
+    assert phase_shown(before) == "Construction"
+    with recorded_statements() as executed:
+        again = client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True)
+    # Only the account, the log's version and the unread count: no portfolio query.
+    assert again == before and not any("phase_spans" in sql for sql in executed)
+    response = post_form(
+        client, "/startups/signaux-faibles/phase",
+        {"phase": "acceleration", "on": TODAY.isoformat(), "reason": "Comité d’investissement"},
+        token_from="/startups/signaux-faibles/phase",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    after = client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True)
+    assert phase_shown(after) == "Accélération"

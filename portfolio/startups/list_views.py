@@ -1,14 +1,17 @@
 """The portfolio: the list of startups with its filters, funnel and flags, and its CSV export."""
 import csv
 import io
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
+from portfolio.audit import versions
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
@@ -109,7 +112,8 @@ def _read_filters() -> PortfolioFilterForm:
 
 
 def _render_invalid(form: PortfolioFilterForm):
-    return render_template("startups/list.html", form=form, page=None, rows=[], funnel=None, filters={}), 400
+    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], funnel=None, filters={})
+    return render_template("startups/list.html", body=Markup(body), invalid=True, export_args=None), 400
 
 
 def _filter_args() -> dict[str, str]:
@@ -117,30 +121,53 @@ def _filter_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if key in FILTER_PARAMETERS and value}
 
 
+@dataclass(frozen=True)
+class _ListBody:
+    """The list's filters, funnel and table as rendered, and the export link's arguments."""
+
+    html: Markup
+    export_args: tuple[tuple[str, str], ...]
+
+
 @bp.route("/")
 @requires("startup.view")
 def startup_list():
-    form = _read_filters()
-    if form.errors:
-        return _render_invalid(form)
-    query = form.to_query()
-    listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
+    # The body depends on the filters, the day and the data alone: rendered once per write.
+    key = (tuple(sorted(request.args.items(multi=True))), today_in_paris())
+    body = versions.cached("portfolio.list_body", key, _list_body)
+    if body is None:
+        return _render_invalid(_read_filters())
     return render_template(
         "startups/list.html",
+        body=body.html,
+        invalid=False,
+        export_args=dict(body.export_args),
+        can_create="startups.create" in current_app.view_functions and can(current_user, "startup.edit"),
+    )
+
+
+def _list_body() -> _ListBody | None:
+    """The body of the list for the request's filters; None when they are invalid."""
+    form = _read_filters()
+    if form.errors:
+        return None
+    query = form.to_query()
+    listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
+    html = render_template(
+        "startups/_list_body.html",
         form=form,
         query=query,
         page=listing.pagination,
         rows=listing.rows,
         funnel=listing.funnel,
         filters=_filter_args(),
-        export_args=dict(_filter_args(), on=query.on.isoformat()),
         no_phase=portfolio.NO_PHASE,
         links_to_detail="startups.detail" in current_app.view_functions,
-        can_create="startups.create" in current_app.view_functions and can(current_user, "startup.edit"),
         stale_after_days=current_app.config["STALE_AFTER_DAYS"],
         phase_norms=current_app.config["PHASE_NORMS_DAYS"],
         phase_label=label,
     )
+    return _ListBody(Markup(html), tuple(sorted(dict(_filter_args(), on=query.on.isoformat()).items())))
 
 
 @bp.route("/export.csv")
