@@ -469,3 +469,17 @@ def test_the_startup_page_runs_the_same_number_of_queries_whatever_the_data_size
     assert page.count('data-testid="indicator-chart"') == 10
     assert small_count == large_count, f"{small_count} queries for 5 of each, {large_count} for 50"
     print(f"startup page: {small_count} SQL statements for 5 of each, {large_count} for 50")
+
+
+def test_the_page_body_is_kept_per_reader_until_the_next_write(as_user):
+    """Rendered once per write and reader: each reader keeps their own buttons; a write shows at once."""
+    coach, other = as_user("coach"), as_user("coach_other")
+    first = coach.get(SF).get_data(as_text=True)
+    assert "Modifier les informations" in first
+    assert "Modifier les informations" not in other.get(SF).get_data(as_text=True)
+    assert coach.get(SF).get_data(as_text=True) == first  # the kept body, the same layout
+    with acting_as(label="essai"):
+        startup().pitch = "Anticiper les défaillances d’entreprises"
+        db.session.commit()
+    assert "Anticiper les défaillances d’entreprises" in coach.get(SF).get_data(as_text=True)
+    assert "Anticiper les défaillances d’entreprises" in other.get(SF).get_data(as_text=True)

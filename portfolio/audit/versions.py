@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from portfolio.audit.models import LogVersion
 from portfolio.extensions import db
 
-CACHE_SIZE = 256
+#: Values kept per process, the least recently used dropped first: page bodies are 10-200 kB, so
+#: at most some 30 MB per worker.
+CACHE_SIZE = 512
 _WROTE = "audit_log_version_bumped"
 _EXTENSION = "audit_version_cache"
 T = TypeVar("T")

@@ -12,6 +12,7 @@ from flask_login import current_user
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
+from portfolio.core.pages import cached_body
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import (
@@ -193,16 +194,20 @@ def meeting_detail(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/pack")
 @requires("meeting.view")
 def pack(meeting_id: int):
-    meeting = load_meeting(meeting_id, full=True)
+    meeting = load_meeting(meeting_id)
     authorize("meeting.view", meeting)
-    today = today_in_paris()
-    return render_template(
-        "governance/pack.html",
-        meeting=meeting,
-        dossiers=dossiers(meeting, today),
-        missing=missing_preparations(meeting),
-        today=today,
-    )
+
+    def body() -> str:
+        full, today = load_meeting(meeting_id, full=True), today_in_paris()
+        return render_template(
+            "governance/_pack_body.html",
+            meeting=full,
+            dossiers=dossiers(full, today),
+            missing=missing_preparations(full),
+            today=today,
+        )
+
+    return render_template("governance/pack.html", meeting=meeting, body=cached_body("governance.pack", body))
 
 
 def _confirm(meeting, title: str, question: str, confirm_label: str, form=None):
