@@ -33,6 +33,7 @@ from portfolio.governance.models import (
     MEETING_KINDS,
     MEETING_STATUSES,
     PARTICIPANT_ROLES,
+    Meeting,
     Participant,
 )
 from portfolio.governance.queries import account_choices, chair_choices, startup_choices, visible_meetings
@@ -194,7 +195,9 @@ def meeting_detail(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/pack")
 @requires("meeting.view")
 def pack(meeting_id: int):
-    meeting = load_meeting(meeting_id)
+    # The meeting alone: the check reads its participants and reviews only for the readers it does
+    # not let in at once (admins, chairs, global coaches); the body below is kept rendered.
+    meeting = db.get_or_404(Meeting, meeting_id)
     authorize("meeting.view", meeting)
 
     def body() -> str:
