@@ -1,12 +1,13 @@
 """Meeting pages: the list, scheduling, the meeting page (agenda with its times, participants,
-preparations, pack, attendance, decisions, closing) and the printable pack. The pages of
-one review (preparation, minutes, decision, validation, follow-ups) are in `review_views`,
-registered on the same blueprint.
+preparations, pack, attendance, decisions, closing), the printable pack, cancelling and
+closing. On the same blueprint, the meeting's participants, agenda and attendance are in
+`agenda_views`, and the pages of one review (preparation, minutes, decision, validation,
+follow-ups) in `review_views`.
 
 Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
 redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -24,7 +25,7 @@ from portfolio.governance.dossier import (
     preparation_gaps,
     preparation_status,
 )
-from portfolio.governance.forms import MeetingForm, ParticipantForm, ReviewForm, attendance_form_for
+from portfolio.governance.forms import MeetingForm
 from portfolio.governance.models import (
     ACTION_STATUSES,
     DECISION_OUTCOMES,
@@ -34,11 +35,9 @@ from portfolio.governance.models import (
     MEETING_STATUSES,
     PARTICIPANT_ROLES,
     Meeting,
-    Participant,
 )
-from portfolio.governance.queries import account_choices, chair_choices, startup_choices, visible_meetings
+from portfolio.governance.queries import chair_choices, visible_meetings
 from portfolio.forms import choices
-from portfolio.startups.models import Startup
 from portfolio.startups.startup_page import events_about
 from portfolio.timeutil import to_paris, today_in_paris
 
@@ -213,7 +212,8 @@ def pack(meeting_id: int):
     return render_template("governance/pack.html", meeting=meeting, body=cached_body("governance.pack", body))
 
 
-def _confirm(meeting, title: str, question: str, confirm_label: str, form=None):
+def confirm_page(meeting, title: str, question: str, confirm_label: str, form=None):
+    """The confirmation page of a destructive action on the meeting."""
     return render_template(
         "accounts/confirm.html",
         form=form or ConfirmForm(),
@@ -224,7 +224,7 @@ def _confirm(meeting, title: str, question: str, confirm_label: str, form=None):
     )
 
 
-def _rule_broken(meeting, error: Exception, anchor: str | None = None):
+def rule_broken(meeting, error: Exception, anchor: str | None = None):
     """A confirmed action the rules refuse: back to the meeting page with the reason, nothing saved."""
     db.session.rollback()
     flash(f"Rien n’a été enregistré : {error}", "error")
@@ -240,7 +240,7 @@ def pack_send(meeting_id: int):
         try:
             recipients = operations.send_pack(meeting)
         except operations.GovernanceError as error:
-            return _rule_broken(meeting, error, "dossier")
+            return rule_broken(meeting, error, "dossier")
         db.session.commit()
         flash(f"Envoi enregistré : dossier noté comme envoyé à {len(recipients)} destinataire(s).", "success")
         return redirect(meeting_url(meeting, "dossier"))
@@ -250,7 +250,7 @@ def pack_send(meeting_id: int):
         "L’application enregistre la date et les destinataires ; elle n’envoie pas encore de courriel : "
         "transmettez vous-même le dossier imprimable."
     )
-    return _confirm(meeting, "Enregistrer l’envoi du dossier", question, "Enregistrer l’envoi", form)
+    return confirm_page(meeting, "Enregistrer l’envoi du dossier", question, "Enregistrer l’envoi", form)
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -262,11 +262,11 @@ def meeting_cancel(meeting_id: int):
         try:
             operations.cancel_meeting(meeting)
         except operations.GovernanceError as error:
-            return _rule_broken(meeting, error)
+            return rule_broken(meeting, error)
         db.session.commit()
         flash("La réunion est annulée.", "success")
         return redirect(meeting_url(meeting))
-    return _confirm(
+    return confirm_page(
         meeting,
         "Annuler la réunion",
         f"Annuler « {meeting.title} » ? Elle restera dans l’historique.",
@@ -284,7 +284,7 @@ def meeting_close(meeting_id: int):
         try:
             decisions.close_meeting(meeting)
         except operations.GovernanceError as error:
-            return _rule_broken(meeting, error, "decisions")
+            return rule_broken(meeting, error, "decisions")
         db.session.commit()
         flash(
             "La réunion est clôturée : ses comptes rendus et décisions ne changent plus que par amendement motivé.",
@@ -298,113 +298,7 @@ def meeting_close(meeting_id: int):
     )
     if undecided:
         question += f" Aucune décision n’est enregistrée pour : {', '.join(undecided)}."
-    return _confirm(meeting, "Clôturer la réunion", question, "Clôturer", form)
+    return confirm_page(meeting, "Clôturer la réunion", question, "Clôturer", form)
 
 
-# --- Participants --------------------------------------------------------------------------
-
-
-@bp.route("/meetings/<int:meeting_id>/participants/new", methods=["GET", "POST"])
-@requires("meeting.manage")
-def participant_add(meeting_id: int):
-    meeting = managed_meeting(meeting_id)
-    form = ParticipantForm()
-    present = {participant.user_id for participant in meeting.participants if participant.user_id}
-    form.user.choices = choices(account_choices(exclude=present), empty="— Personne extérieure —")
-    context = {"form": form, "meeting": meeting}
-    if form.validate_on_submit():
-        user = db.session.get(User, int(form.user.data)) if form.user.data else None
-        try:
-            participant = operations.add_participant(
-                meeting,
-                form.role.data,
-                user=user,
-                name=form.name.data,
-                email=form.email.data,
-                organisation=form.organisation.data,
-            )
-        except operations.GovernanceError as error:
-            return failed("governance/participant_form.html", error, **context)
-        db.session.commit()
-        flash(f"{participant.name} participe à la réunion.", "success")
-        return redirect(meeting_url(meeting, "participants"))
-    if form.is_submitted():
-        return failed("governance/participant_form.html", **context)
-    return render_template("governance/participant_form.html", **context)
-
-
-@bp.route("/meetings/<int:meeting_id>/participants/<int:participant_id>/remove", methods=["GET", "POST"])
-@requires("meeting.manage")
-def participant_remove(meeting_id: int, participant_id: int):
-    meeting = managed_meeting(meeting_id)
-    participant = db.get_or_404(Participant, participant_id)
-    if participant.meeting_id != meeting.id:
-        return redirect(meeting_url(meeting, "participants"))
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        name = participant.name
-        try:
-            operations.remove_participant(participant)
-        except operations.GovernanceError as error:
-            return _rule_broken(meeting, error, "participants")
-        db.session.commit()
-        flash(f"{name} ne participe plus à la réunion.", "success")
-        return redirect(meeting_url(meeting, "participants"))
-    return _confirm(meeting, "Retirer un participant", f"Retirer {participant} de la réunion ?", "Retirer", form)
-
-
-# --- Agenda and attendance -----------------------------------------------------------------
-
-
-@bp.route("/meetings/<int:meeting_id>/reviews/new", methods=["GET", "POST"])
-@requires("meeting.manage")
-def review_add(meeting_id: int):
-    meeting = managed_meeting(meeting_id)
-    form = ReviewForm()
-    today = today_in_paris()
-    form.startup.choices = choices(
-        startup_choices(today, exclude={review.startup_id for review in meeting.reviews}),
-        empty="— Choisir une startup —",
-    )
-    context = {"form": form, "meeting": meeting}
-    if form.validate_on_submit():
-        startup = db.session.get(Startup, int(form.startup.data))
-        try:
-            review = operations.add_review(
-                meeting, startup, form.presentation.data, form.questions.data, form.deliberation.data, today=today
-            )
-        except operations.GovernanceError as error:
-            return failed("governance/review_form.html", error, **context)
-        db.session.commit()
-        flash(f"{review.startup.name} est à l’ordre du jour.", "success")
-        return redirect(meeting_url(meeting, "ordre-du-jour"))
-    if form.is_submitted():
-        return failed("governance/review_form.html", **context)
-    return render_template("governance/review_form.html", **context)
-
-
-@bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
-@requires("meeting.manage")
-def attendance(meeting_id: int):
-    meeting = managed_meeting(meeting_id)
-    participants = list(meeting.participants)
-    defaults = {f"present_{participant.id}": bool(participant.attended) for participant in participants}
-    form = attendance_form_for(
-        participants, data=None if request.method == "POST" else {**defaults, "minutes": meeting.minutes}
-    )
-    context = {"form": form, "meeting": meeting}
-    if form.validate_on_submit():
-        present = {participant.id for participant, field in form.presence_fields if field.data}
-        try:
-            decisions.record_attendance(meeting, present, form.minutes.data, reason=form.reason.data)
-        except operations.GovernanceError as error:
-            return failed("governance/attendance_form.html", error, **context)
-        db.session.commit()
-        flash("Présence et compte rendu enregistrés.", "success")
-        return redirect(meeting_url(meeting, "participants"))
-    if form.is_submitted():
-        return failed("governance/attendance_form.html", **context)
-    return render_template("governance/attendance_form.html", **context)
-
-
-from portfolio.governance import review_views  # noqa: E402,F401  (registers the review pages on bp)
+from portfolio.governance import agenda_views, review_views  # noqa: E402,F401  (register their pages on bp)
