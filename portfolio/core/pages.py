@@ -12,8 +12,14 @@ from portfolio.audit import versions
 from portfolio.timeutil import today_in_paris
 
 
+def request_key(per_reader: bool = True) -> tuple:
+    """What a kept body depends on besides the data: the path and arguments, the day, and who reads
+    it (left out for a body that is the same for every reader, such as the portfolio list's)."""
+    key = (request.path, tuple(sorted(request.args.items(multi=True))), today_in_paris())
+    return (*key, current_user.get_id()) if per_reader else key
+
+
 def cached_body(name: str, render: Callable[[], str]) -> Markup:
     """What `render()` gives for this path and arguments, this reader and today, computed once per
     write. `render` must read nothing else: no form data, no session, no clock finer than the day."""
-    key = (request.path, tuple(sorted(request.args.items(multi=True))), current_user.get_id(), today_in_paris())
-    return Markup(versions.cached(name, key, lambda: str(render())))
+    return Markup(versions.cached(name, request_key(), lambda: str(render())))

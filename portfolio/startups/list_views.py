@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
 from portfolio.audit import versions
+from portfolio.core.pages import request_key
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
@@ -133,8 +134,7 @@ class _ListBody:
 @requires("startup.view")
 def startup_list():
     # The body depends on the filters, the day and the data alone: rendered once per write.
-    key = (tuple(sorted(request.args.items(multi=True))), today_in_paris())
-    body = versions.cached("portfolio.list_body", key, _list_body)
+    body = versions.cached("portfolio.list_body", request_key(per_reader=False), _list_body)
     if body is None:
         return _render_invalid(_read_filters())
     return render_template(
