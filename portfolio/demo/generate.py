@@ -19,6 +19,7 @@ from werkzeug.security import generate_password_hash
 
 from portfolio.accounts.models import RoleGrant, User
 from portfolio.audit.models import AuditEvent
+from portfolio.status import store
 from portfolio.audit.tracking import current_actor
 from portfolio.extensions import db
 from portfolio.funding.models import (
@@ -224,6 +225,9 @@ def generate(scale: int, seed: int = 1, progress: Callable[[str], None] = lambda
         )
     )
     db.session.flush()
+    # Bulk inserts leave no unit of work for the status rows to follow: rebuild them all.
+    progress("statuts dérivés")
+    store.rebuild()
     return report
 
 

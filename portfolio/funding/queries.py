@@ -103,10 +103,6 @@ class LineView:
     amounts: Amounts | None
     history: list[HistoryEntry]
 
-    @property
-    def amended(self) -> bool:
-        return len(self.history) > 1
-
 
 def line_views(convention: Convention, day: date) -> list[LineView]:
     return [LineView(line, amounts_on(line, day), line_history(line, day)) for line in convention.lines]

@@ -1,6 +1,7 @@
 """What the reminder rules read from the other domains, each loaded once per sweep in a fixed
 number of statements (shared through the context's cache), and the links to the pages to act on."""
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
@@ -12,8 +13,9 @@ from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
 from portfolio.governance.models import Meeting, Review
 from portfolio.reminders.due import Context, link
 from portfolio.startups.models import Startup
-from portfolio.startups.phases import phase_on_query
-from portfolio.timeutil import paris_day_start
+from portfolio.status import store
+from portfolio.status.compute import Status, compute
+from portfolio.timeutil import paris_day_start, today_in_paris
 
 #: Conventions whose obligations run: signed or published (a draft has none yet, a closed one no more).
 LIVE_STATUSES = ("signed", "published")
@@ -108,17 +110,34 @@ def upcoming_meetings(ctx: Context) -> list[Meeting]:
     )
 
 
-def current_phases(ctx: Context) -> list[tuple[int, str, str, str, date]]:
-    """(id, slug, name, phase, phase start) of every startup with a phase today."""
-    current = phase_on_query(ctx.today).subquery("current_phase")
-    return ctx.cached(
-        "phases",
-        lambda: db.session.execute(
-            select(Startup.id, Startup.slug, Startup.name, current.c.phase, current.c.start)
-            .join(current, current.c.startup_id == Startup.id)
-            .order_by(Startup.id)
-        ).all(),
-    )
+@dataclass(frozen=True)
+class StartupState:
+    """A startup's status on the context's day, with what the reminders name it by."""
+
+    status: Status
+    slug: str
+    name: str
+    updated_at: datetime
+
+
+def startup_states(ctx: Context) -> list[StartupState]:
+    """Every startup's status on the context's day: its status row when that day is today, computed
+    by the same function otherwise (a sweep run "as of" another instant)."""
+
+    def read() -> list[StartupState]:
+        names = {row.id: row for row in db.session.execute(select(Startup.id, Startup.slug, Startup.name, Startup.updated_at))}
+        if ctx.today == today_in_paris():
+            store.refresh(ctx.today)
+            statuses = store.stored()
+        else:
+            statuses = compute(ctx.today)
+        return [
+            StartupState(status, names[status.startup_id].slug, names[status.startup_id].name, names[status.startup_id].updated_at)
+            for status in statuses
+            if status.startup_id in names
+        ]
+
+    return ctx.cached("states", read)
 
 
 def last_chairs(ctx: Context) -> dict[int, int]:

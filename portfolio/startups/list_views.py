@@ -1,7 +1,6 @@
 """The portfolio: the list of startups with its filters, funnel and flags, and its CSV export."""
 import csv
 import io
-from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
@@ -11,8 +10,6 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
-from portfolio.audit import versions
-from portfolio.core.pages import request_key
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
@@ -122,38 +119,15 @@ def _filter_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if key in FILTER_PARAMETERS and value}
 
 
-@dataclass(frozen=True)
-class _ListBody:
-    """The list's filters, funnel and table as rendered, and the export link's arguments."""
-
-    html: Markup
-    export_args: tuple[tuple[str, str], ...]
-
-
 @bp.route("/")
 @requires("startup.view")
 def startup_list():
-    # The body depends on the filters, the day and the data alone: rendered once per write.
-    body = versions.cached("portfolio.list_body", request_key(per_reader=False), _list_body)
-    if body is None:
-        return _render_invalid(_read_filters())
-    return render_template(
-        "startups/list.html",
-        body=body.html,
-        invalid=False,
-        export_args=dict(body.export_args),
-        can_create="startups.create" in current_app.view_functions and can(current_user, "startup.edit"),
-    )
-
-
-def _list_body() -> _ListBody | None:
-    """The body of the list for the request's filters; None when they are invalid."""
     form = _read_filters()
     if form.errors:
-        return None
+        return _render_invalid(form)
     query = form.to_query()
     listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
-    html = render_template(
+    body = render_template(
         "startups/_list_body.html",
         form=form,
         query=query,
@@ -167,7 +141,13 @@ def _list_body() -> _ListBody | None:
         phase_norms=current_app.config["PHASE_NORMS_DAYS"],
         phase_label=label,
     )
-    return _ListBody(Markup(html), tuple(sorted(dict(_filter_args(), on=query.on.isoformat()).items())))
+    return render_template(
+        "startups/list.html",
+        body=Markup(body),
+        invalid=False,
+        export_args=dict(_filter_args(), on=query.on.isoformat()),
+        can_create="startups.create" in current_app.view_functions and can(current_user, "startup.edit"),
+    )
 
 
 @bp.route("/export.csv")
