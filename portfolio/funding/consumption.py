@@ -3,7 +3,7 @@ day, the remaining envelope, the burn rate and the estimated run-out date per st
 governance issue uses to date the next committee), and a quarter's lines as its report form
 shows them.
 
-The functions work on objects already loaded (see `reports.load_convention`), so that a page that
+The functions work on objects already loaded (see `queries.load_convention(for_reports=True)`), so that a page that
 shows all this runs the same number of SQL statements whatever the number of lines and reports;
 `consumed_on` sums the entries of many conventions in one statement, for the bulk computations.
 """

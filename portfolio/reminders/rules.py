@@ -17,6 +17,7 @@ from sqlalchemy import select
 from portfolio.extensions import db
 from portfolio.funding.models import FundingLine
 from portfolio.funding import consumption, reports
+from portfolio.governance.dossier import preparation_status
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
 from portfolio.governance.schedule import portfolio_schedule
 from portfolio.reminders.audience import merged
@@ -168,20 +169,13 @@ def committee_pack(ctx: Context) -> list[Due]:
     return dues
 
 
-def _preparation_missing(review: Review) -> bool:
-    preparation = review.preparation
-    if preparation is None:
-        return True
-    return not ((preparation.done_since_last or "").strip() or (preparation.objectives or "").strip())
-
-
 def missing_preparation(ctx: Context) -> list[Due]:
     """Each review's preparation: shown from 7 days before the meeting, reminded the day before while missing."""
     dues = []
     for meeting in upcoming_meetings(ctx):
         day = paris_day(meeting.starts_at)
         for review in meeting.reviews:
-            if not _preparation_missing(review):
+            if preparation_status(review) == "complete":
                 continue
             due_on = day - timedelta(days=1)
             dues.append(Due(

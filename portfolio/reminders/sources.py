@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
+from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.funding import consumption
 from portfolio.funding.amounts import format_euros
@@ -141,22 +142,17 @@ def startup_states(ctx: Context) -> list[StartupState]:
 
 
 def last_chairs(ctx: Context) -> dict[int, int]:
-    """{startup id: the chair of its latest investment committee held by the end of the day, of
-    those whose chair is known} (one statement)."""
+    """{startup id: the chair of its last committee (the status's), of those whose chair is known}."""
 
     def load() -> dict[int, int]:
-        rows = db.session.execute(
-            select(Review.startup_id, Meeting.chair_id)
-            .join(Meeting, Meeting.id == Review.meeting_id)
-            .where(
-                Meeting.kind == "investment_committee",
-                Meeting.status != "cancelled",
-                Meeting.starts_at < paris_day_start(ctx.today + timedelta(days=1)),
-                Meeting.chair_id.is_not(None),
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
-        return dict(rows.all())  # later meetings overwrite earlier ones
+        last = {state.status.startup_id: state.status.last_committee_id for state in startup_states(ctx)
+                if state.status.last_committee_id is not None}
+        if not last:
+            return {}
+        chairs = dict(db.session.execute(
+            select(Meeting.id, Meeting.chair_id).where(Meeting.chair_id.is_not(None), among(Meeting.id, set(last.values())))
+        ).all())
+        return {startup_id: chairs[meeting_id] for startup_id, meeting_id in last.items() if meeting_id in chairs}
 
     return ctx.cached("last_chairs", load)
 

@@ -14,7 +14,7 @@ from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
 from portfolio.startups.folding import install_text_folding
-from portfolio.startups.phases import PHASE_LABELS, label
+from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
 from portfolio.timeutil import to_paris, today_in_paris
 
 bp = Blueprint("portfolio", __name__, url_prefix="/startups")
@@ -41,6 +41,10 @@ CSV_COLUMNS = (
     "updated_at",
     "stale",
     "long_in_phase",
+    "committee_status",
+    "committee_due",
+    "committee_scheduled",
+    "last_committee",
 )
 
 
@@ -110,7 +114,8 @@ def _read_filters() -> PortfolioFilterForm:
 
 
 def _render_invalid(form: PortfolioFilterForm):
-    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], funnel=None, filters={})
+    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], committees={}, funnel=None,
+                           filters={})
     return render_template("startups/list.html", body=Markup(body), invalid=True, export_args=None), 400
 
 
@@ -133,6 +138,7 @@ def startup_list():
         query=query,
         page=listing.pagination,
         rows=listing.rows,
+        committees=committees_of(listing.rows, query),
         funnel=listing.funnel,
         filters=_filter_args(),
         no_phase=portfolio.NO_PHASE,
@@ -159,17 +165,32 @@ def export_csv():
     query = form.to_query()
     rows = portfolio.all_rows(query)
     return Response(
-        _csv_text(rows),
+        _csv_text(rows, committees_of(rows, query)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="portefeuille-startups-{query.on.isoformat()}.csv"'},
     )
 
 
-def _csv_text(rows: list[portfolio.PortfolioRow]) -> str:
+def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> dict:
+    """{startup id: its committee situation} for the active startups of a list of today, from their
+    status rows, as next committees and the startup page say it (none for a list of another day)."""
+    from portfolio.governance.schedule import schedule_from
+
+    if query.on != today_in_paris():
+        return {}
+    return {
+        row.id: schedule_from(row.status, row.slug, row.name, row.incubator, query.on)
+        for row in rows
+        if row.status is not None and row.phase in ACTIVE_PHASES
+    }
+
+
+def _csv_text(rows: list[portfolio.PortfolioRow], committees: dict) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
+        committee = committees.get(row.id)
         writer.writerow(
             (
                 row.slug,
@@ -184,9 +205,17 @@ def _csv_text(rows: list[portfolio.PortfolioRow]) -> str:
                 _iso_day(row.updated_at),
                 "oui" if row.stale else "non",
                 "oui" if row.long_in_phase else "non",
+                committee.status if committee else "",
+                _iso(committee.next_committee) if committee else "",
+                _iso(committee.scheduled_on) if committee else "",
+                _iso(committee.last_committee) if committee else "",
             )
         )
     return buffer.getvalue()
+
+
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
 
 
 def _cell(text: str) -> str:
