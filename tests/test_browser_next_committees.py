@@ -27,6 +27,9 @@ def committees(demo):
                 ("signaux-faibles", "conseillers-entreprises")}
     for startup in startups.values():
         startup.phase_spans = [PhaseSpan(phase="construction", start=date(2019, 7, 1))]
+    # The demo's coming committee is called off: each startup's situation is then the doctrine's alone.
+    for meeting in db.session.scalars(select(Meeting).where(Meeting.status == "scheduled")):
+        meeting.status = "cancelled"
     dinum = db.session.scalar(select(Incubator).where(Incubator.slug == "dinum"))
     db.session.add(
         Startup(slug="aides-jeunes", name="Aides Jeunes", incubator=dinum,

@@ -232,6 +232,15 @@ def test_obligations_are_added_edited_and_removed_with_confirmation(app, demo, c
     assert post_form(client, f"{base}/new", {"kind": ""}).status_code == 422
 
 
+def page_funding(user, startup):
+    """What the startup page's view gives its funding partial (see startup_page.page_context)."""
+    from portfolio.accounts.permissions import can
+    from portfolio.funding.queries import startup_funding
+    from portfolio.timeutil import today_in_paris
+
+    return startup_funding(startup, today_in_paris()) if can(user, "startup.funding", startup) else None
+
+
 def test_intrapreneurs_see_their_startup_lines_on_its_page_and_not_the_convention(app, demo, client, make_user, login):
     own = make_user("intrapreneur", scope="signaux-faibles")
     login(own)
@@ -241,8 +250,9 @@ def test_intrapreneurs_see_their_startup_lines_on_its_page_and_not_the_conventio
     sf, pde = by_slug(Startup, "signaux-faibles"), by_slug(Startup, "conseillers-entreprises")
     with app.test_request_context():
         login_user(own)
-        mine = render_template_string(partial, startup=sf).replace("\u202f", " ")
-        theirs = render_template_string(partial, startup=pde)
+        # The startup page's view gives the partial the funding of those who may read it, None to others.
+        mine = render_template_string(partial, startup=sf, funding=page_funding(own, sf)).replace("\u202f", " ")
+        theirs = render_template_string(partial, startup=pde, funding=page_funding(own, pde))
     assert "168 000" in mine and "07-FIN-21800032538" in mine and "07-FIN-21800032429" not in mine
     assert REFERENCE in mine and "/funding/conventions/" not in mine  # named, not linked: they cannot open it
     assert theirs.strip() == ""
@@ -252,8 +262,9 @@ def test_the_startup_partial_links_readers_to_the_convention(app, demo, make_use
     coach = make_user("coach", scope="dinum")
     with app.test_request_context():
         login_user(coach)
-        html = render_template_string('{% include "funding/_startup_funding.html" %}',
-                                      startup=by_slug(Startup, "conseillers-entreprises"))
+        startup = by_slug(Startup, "conseillers-entreprises")
+        html = render_template_string('{% include "funding/_startup_funding.html" %}', startup=startup,
+                                      funding=page_funding(coach, startup))
     assert f"/funding/conventions/{seed().id}" in html and "452" in html
 
 
