@@ -401,3 +401,14 @@ def test_an_invalid_submission_keeps_the_version_it_was_loaded_with(app, demo, m
     again = edit_form_fields(invalid.get_data(as_text=True))
     assert again["version"] == mine["version"]
     assert _post(coach, url, again, name="Signaux Faibles").status_code == 409
+
+
+def test_a_garbled_version_is_refused_like_a_stale_one(app, demo, make_user):
+    url = "/startups/signaux-faibles/edit"
+    admin = session_for(app, make_user("admin").email, PASSWORD)
+    fields = edit_form_fields(admin.get(url).get_data(as_text=True))
+    events = audit_count()
+    refused = _post(admin, url, fields, version="-3", pitch="Une mission.")
+    assert refused.status_code == 409 and CONFLICT in refused.get_data(as_text=True)
+    assert _one(Startup, Startup.slug == "signaux-faibles").pitch != "Une mission."
+    assert audit_count() == events

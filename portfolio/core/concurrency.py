@@ -33,10 +33,10 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 from wtforms import Form
 from wtforms.fields import (
     BooleanField,
-    DateField,
     FieldList,
     FileField,
     FormField,
@@ -45,7 +45,6 @@ from wtforms.fields import (
     SelectField,
     SelectMultipleField,
     SubmitField,
-    TimeField,
 )
 from wtforms.fields.core import Field
 
@@ -135,9 +134,11 @@ def _bump_guarded(session: Session, flush_context, instances) -> None:
         obj.version = obj.version + 1
 
 
-def _forget(session: Session, *args) -> None:
-    session.info.pop(_GUARDED, None)
-    session.info.pop(_BUMPED, None)
+def _forget(session: Session, transaction=None) -> None:
+    """The request's transaction ended (committed or rolled back): nothing is watched any more."""
+    if transaction is None or transaction.parent is None:
+        session.info.pop(_GUARDED, None)
+        session.info.pop(_BUMPED, None)
 
 
 # --- The conflict page -----------------------------------------------------------------------
@@ -211,7 +212,10 @@ def _stored_form(form: Form) -> Form | None:
 
     with current_app.test_request_context(request.full_path, method="GET", base_url=request.host_url):
         with template_rendered.connected_to(keep, current_app._get_current_object()):
-            view(**(request.view_args or {}))
+            try:
+                view(**(request.view_args or {}))
+            except HTTPException:  # gone or no longer allowed: nothing stored to show
+                return None
     return rendered[0] if rendered else None
 
 
@@ -292,8 +296,7 @@ def install(app) -> None:
     """Listen to the ORM sessions and answer conflicts with the page (called by the app factory)."""
     if not event.contains(Session, "before_flush", _bump_guarded):
         event.listen(Session, "before_flush", _bump_guarded)
-        for name in ("after_commit", "after_rollback", "after_soft_rollback"):
-            event.listen(Session, name, _forget)
+        event.listen(Session, "after_transaction_end", _forget)
     app.register_error_handler(EditConflict, _on_conflict)
     app.register_error_handler(StaleDataError, _on_stale)
     app.jinja_env.globals["version_field"] = version_field
