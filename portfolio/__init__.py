@@ -71,6 +71,7 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portfolio.audit import tracking
+    from portfolio.core import concurrency
     from portfolio.status import tracking as status_tracking
     from portfolio.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
@@ -88,6 +89,7 @@ def _init_extensions(app: Flask) -> None:
     )
     tracking.install()
     status_tracking.install()
+    concurrency.install(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -105,15 +105,21 @@ def _shown(obj: Audited, key: str, value: Any) -> Any:
     return MASKED if key in obj.__audit_masked__ and value is not None else jsonable(value)
 
 
+def _tracked_columns(mapper: Mapper) -> list:
+    """The columns a person changes: not the optimistic lock's version (core.concurrency)."""
+    version = mapper.version_id_col
+    return [column for column in mapper.column_attrs if not any(part is version for part in column.columns)]
+
+
 def _all_values(obj: Audited) -> dict[str, Any]:
     mapper = inspect(obj).mapper
-    return {column.key: _shown(obj, column.key, getattr(obj, column.key)) for column in mapper.column_attrs}
+    return {column.key: _shown(obj, column.key, getattr(obj, column.key)) for column in _tracked_columns(mapper)}
 
 
 def _changes(obj: Audited) -> tuple[dict[str, Any], dict[str, Any]]:
     before, after = {}, {}
     state = inspect(obj)
-    for column in state.mapper.column_attrs:
+    for column in _tracked_columns(state.mapper):
         history = attributes.get_history(obj, column.key)
         if not history.has_changes():
             continue

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.forms import ConfirmForm
+from portfolio.core import concurrency
 from portfolio.extensions import db
 from portfolio.funding import documents, operations, queries
 from portfolio.funding.forms import (
@@ -74,6 +75,7 @@ def convention_edit(convention_id: int):
     if not form.is_submitted():
         form.fill_from(convention)
     if form.validate_on_submit():
+        concurrency.check(convention, form)
         try:
             operations.edit_convention(convention, **form.values())
         except FundingError as error:
@@ -95,6 +97,7 @@ def status_change(convention_id: int):
         form.on.data = today_in_paris()
     context = {"form": form, "convention": convention}
     if form.validate_on_submit():
+        concurrency.check(convention, form)
         try:
             operations.change_status(
                 convention, form.status.data, form.on.data, reason=form.reason.data, note=form.note.data
@@ -179,6 +182,7 @@ def party_edit(convention_id: int, party_id: int):
     form = _party_form(party)
     context = {"form": form, "convention": convention, "party": party}
     if form.validate_on_submit():
+        concurrency.check(party, form)
         try:
             operations.edit_party(party, **_party_values(form))
         except FundingError as error:
@@ -229,6 +233,8 @@ def obligation_form(convention_id: int, obligation_id: int | None = None):
     form = ObligationForm(obj=obligation if request.method == "GET" else None)
     context = {"form": form, "convention": convention, "obligation": obligation}
     if form.validate_on_submit():
+        if obligation is not None:
+            concurrency.check(obligation, form)
         try:
             if obligation is None:
                 operations.add_obligation(convention, form.kind.data, form.description.data)
@@ -279,6 +285,8 @@ def line_form(convention_id: int, line_id: int | None = None):
                 form[name].data = getattr(line, name)
     context = {"form": form, "convention": convention, "line": line}
     if form.validate_on_submit():
+        if line is not None:
+            concurrency.check(line, form)
         values = {
             "startup": db.session.get(Startup, int(form.startup.data)),
             "fiscal_year": form.fiscal_year.data,
@@ -312,6 +320,7 @@ def amendment_add(convention_id: int):
         form.signed_on.data = today_in_paris()
     context = {"form": form, "convention": convention, "today": today_in_paris()}
     if form.validate_on_submit():
+        concurrency.check(convention, form)
         try:
             new_lines = [
                 {key: value for key, value in values.items() if key != "startup_id"}

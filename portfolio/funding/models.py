@@ -11,6 +11,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.audit.tracking import Audited
+from portfolio.core.concurrency import Versioned
 from portfolio.extensions import db
 from portfolio.startups.models import Organisation, Startup
 from portfolio.timeutil import utcnow
@@ -48,7 +49,7 @@ OBLIGATION_KINDS = {
 }
 
 
-class Convention(Audited, db.Model):
+class Convention(Versioned, Audited, db.Model):
     __tablename__ = "conventions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +110,7 @@ class Convention(Audited, db.Model):
         return f"{self.reference} — {self.title}"
 
 
-class ConventionParty(Audited, db.Model):
+class ConventionParty(Versioned, Audited, db.Model):
     """A party and its role; the representative and the signatory may differ (they do in the seed)."""
 
     __tablename__ = "convention_parties"
@@ -131,7 +132,7 @@ class ConventionParty(Audited, db.Model):
         return f"{PARTY_ROLES.get(self.role, self.role)} : {self.organisation}"
 
 
-class Obligation(Audited, db.Model):
+class Obligation(Versioned, Audited, db.Model):
     """What the convention requires (Articles 3 to 7): reports, committees, avenants, publication."""
 
     __tablename__ = "convention_obligations"
@@ -164,7 +165,7 @@ class StatusChange(Audited, db.Model):
         return f"{CONVENTION_STATUSES.get(self.status, self.status)} le {self.changed_on:%d/%m/%Y}"
 
 
-class FundingLine(Audited, db.Model):
+class FundingLine(Versioned, Audited, db.Model):
     """An annex row: a startup's funding by a convention for one fiscal year."""
 
     __tablename__ = "funding_lines"

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request
 from portfolio.accounts.access import requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
+from portfolio.core import concurrency
 from portfolio.extensions import db
 from portfolio.forms import choices
 from portfolio.governance import decisions, operations
@@ -109,6 +110,7 @@ def attendance(meeting_id: int):
     )
     context = {"form": form, "meeting": meeting}
     if form.validate_on_submit():
+        concurrency.check(meeting, form)
         present = {participant.id for participant, field in form.presence_fields if field.data}
         try:
             decisions.record_attendance(meeting, present, form.minutes.data, reason=form.reason.data)

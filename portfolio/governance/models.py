@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.accounts.models import User
 from portfolio.audit.tracking import Audited
+from portfolio.core.concurrency import Versioned
 from portfolio.extensions import db
 from portfolio.startups.models import Startup
 from portfolio.timeutil import utcnow
@@ -65,7 +66,7 @@ def outcome_label(outcome: str | None) -> str:
 ACTION_STATUSES = {"open": "Ouverte", "done": "Faite", "dropped": "Abandonnée"}
 
 
-class Meeting(Audited, db.Model):
+class Meeting(Versioned, Audited, db.Model):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,7 +125,7 @@ class Participant(Audited, db.Model):
         return f"{self.name} ({PARTICIPANT_ROLES.get(self.role, self.role)})"
 
 
-class Review(Audited, db.Model):
+class Review(Versioned, Audited, db.Model):
     """One startup on a meeting's agenda, with its time slots, minutes, preparation and decision."""
 
     __tablename__ = "reviews"
@@ -159,7 +160,7 @@ class Review(Audited, db.Model):
         return self.presentation_minutes + self.questions_minutes + self.deliberation_minutes
 
 
-class Preparation(Audited, db.Model):
+class Preparation(Versioned, Audited, db.Model):
     """What the intrapreneur prepares before the meeting, and the impact grid."""
 
     __tablename__ = "preparations"
@@ -180,7 +181,7 @@ class Preparation(Audited, db.Model):
         return f"Préparation de la revue {self.review_id}"
 
 
-class Decision(Audited, db.Model):
+class Decision(Versioned, Audited, db.Model):
     """The outcome of a review; validating one with a phase change writes it into the startup's history once."""
 
     __tablename__ = "decisions"
@@ -208,7 +209,7 @@ class Decision(Audited, db.Model):
         return DECISION_OUTCOMES.get(self.outcome, self.outcome)
 
 
-class FollowUpAction(Audited, db.Model):
+class FollowUpAction(Versioned, Audited, db.Model):
     """Something a decision asks for, with an owner and a due date, checked at the next committee."""
 
     __tablename__ = "follow_up_actions"

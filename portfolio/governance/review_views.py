@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
+from portfolio.core import concurrency
 from portfolio.core.errors import render_error
 from portfolio.core.redirects import safe_path
 from portfolio.extensions import db
@@ -62,6 +63,7 @@ def review_slots(review_id: int):
     )
     context = {"form": form, "review": review, "meeting": review.meeting}
     if form.validate_on_submit():
+        concurrency.check(review, form)
         try:
             operations.set_slots(review, form.presentation.data, form.questions.data, form.deliberation.data)
         except operations.GovernanceError as error:
@@ -152,6 +154,7 @@ def preparation(review_id: int):
     form = PreparationForm(data=None if request.method == "POST" else _preparation_data(review))
     context = {"form": form, "review": review, "meeting": review.meeting}
     if form.validate_on_submit():
+        concurrency.check(review.preparation, form)
         try:
             operations.save_preparation(
                 review,
@@ -182,6 +185,7 @@ def review_minutes(review_id: int):
     form = MinutesForm(data=None if request.method == "POST" else {"minutes": review.minutes})
     context = {"form": form, "review": review, "meeting": review.meeting}
     if form.validate_on_submit():
+        concurrency.check(review, form)
         try:
             decisions.record_review_minutes(review, form.minutes.data, reason=form.reason.data)
         except operations.GovernanceError as error:
@@ -248,6 +252,7 @@ def decision(review_id: int):
     form.set_owner_choices(follow_up_owner_choices(review))
     context = {"form": form, "review": review, "meeting": review.meeting}
     if form.validate_on_submit():
+        concurrency.check(review.decision, form)
         try:
             decisions.record_decision(
                 review,

@@ -13,6 +13,7 @@ from flask_login import current_user
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
+from portfolio.core import concurrency
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import (
@@ -141,6 +142,7 @@ def meeting_edit(meeting_id: int):
     form = _meeting_form(meeting)
     context = {"form": form, "meeting": meeting}
     if form.validate_on_submit():
+        concurrency.check(meeting, form)
         try:
             operations.edit_meeting(meeting, **_meeting_values(form))
         except operations.GovernanceError as error:

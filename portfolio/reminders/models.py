@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.accounts.models import User
 from portfolio.audit.tracking import Audited
+from portfolio.core.concurrency import Versioned
 from portfolio.extensions import db
 from portfolio.timeutil import utcnow
 from portfolio.types import UTCDateTime
@@ -191,7 +192,7 @@ class GenerationMark(db.Model):
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class NotificationPreference(Audited, db.Model):
+class NotificationPreference(Versioned, Audited, db.Model):
     """How one person receives their reminders (no row: DEFAULT_DELIVERY)."""
 
     __tablename__ = "notification_preferences"

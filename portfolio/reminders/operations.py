@@ -23,6 +23,11 @@ def preference_of(user) -> str:
     return mode or DEFAULT_DELIVERY
 
 
+def preference_row(user) -> NotificationPreference | None:
+    """The person's stored choice, if they made one (what the preferences form edits)."""
+    return db.session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id))
+
+
 def set_preference(user, mode: str, now: datetime | None = None) -> NotificationPreference:
     """Record the person's choice and re-plan their reminders not yet delivered accordingly."""
     if mode not in DELIVERY_MODES:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
+from portfolio.core import concurrency
 from portfolio.extensions import db
 from portfolio.reminders import operations, queries
 from portfolio.reminders.audience import ROLE_NAMES
@@ -100,7 +101,9 @@ def mark_all_read():
 @requires("home.view")
 def preferences():
     form = PreferenceForm()
+    preference = operations.preference_row(current_user)
     if form.validate_on_submit():
+        concurrency.check(preference, form)
         try:
             operations.set_preference(current_user, form.mode.data)
         except operations.ReminderError as error:
@@ -110,11 +113,11 @@ def preferences():
             db.session.commit()
             flash(f"Préférence enregistrée : {DELIVERY_MODES[form.mode.data].lower()}.", "success")
             return redirect(url_for("reminders.preferences"))
-        return render_template("reminders/preferences.html", form=form), 422
+        return render_template("reminders/preferences.html", form=form, preference=preference), 422
     if form.is_submitted():
-        return render_template("reminders/preferences.html", form=form), 422
+        return render_template("reminders/preferences.html", form=form, preference=preference), 422
     form.mode.data = operations.preference_of(current_user)
-    return render_template("reminders/preferences.html", form=form)
+    return render_template("reminders/preferences.html", form=form, preference=preference)
 
 
 @bp.route("/admin/reminders")

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.audit.tracking import Audited
+from portfolio.core.concurrency import Versioned
 from portfolio.extensions import db
 from portfolio.timeutil import utcnow
 from portfolio.types import UTCDateTime
@@ -49,7 +50,7 @@ class Incubator(Audited, db.Model):
         return self.name
 
 
-class Startup(Audited, db.Model):
+class Startup(Versioned, Audited, db.Model):
     __tablename__ = "startups"
     #: Pages find a startup by its slug whatever its case (the registry has "auxAJ").
     __table_args__ = (Index("ix_startups_slug_lower", text("lower(slug)")),)
@@ -133,7 +134,7 @@ class Sponsorship(Audited, db.Model):
         return f"{self.startup_id} sponsorisée par {self.organisation_id}"
 
 
-class PhaseSpan(Audited, db.Model):
+class PhaseSpan(Versioned, Audited, db.Model):
     """A startup was in `phase` over [start, end); end is null for the open (current or planned) span."""
 
     __tablename__ = "phase_spans"
@@ -227,7 +228,7 @@ class Measurement(Audited, db.Model):
         return f"{self.value} au {self.date:%d/%m/%Y}"
 
 
-class TeamMember(Audited, db.Model):
+class TeamMember(Versioned, Audited, db.Model):
     """Someone on a startup's team, with a role and dates."""
 
     __tablename__ = "team_members"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.permissions import can
+from portfolio.core import concurrency
 from portfolio.extensions import db
 from portfolio.startups import operations
 from portfolio.startups.charts import format_number
@@ -123,6 +124,7 @@ def edit(slug: str):
     authorize("startup.edit", startup)
     form = _startup_form(startup)
     if form.validate_on_submit():
+        concurrency.check(startup, form)
         values = _form_values(form)
         try:
             _check_still_editable(values)
@@ -198,6 +200,7 @@ def span_edit(slug: str, span_id: int):
     form = SpanCorrectionForm(obj=span if request.method == "GET" else None)
     context = {"form": form, "startup": startup, "span": span}
     if form.validate_on_submit():
+        concurrency.check(span, form)
         try:
             changed = operations.correct_span(
                 span,
@@ -258,6 +261,7 @@ def team_end(slug: str, member_id: int):
         form.end.data = today_in_paris()
     context = {"form": form, "startup": startup, "member": member}
     if form.validate_on_submit():
+        concurrency.check(member, form)
         try:
             operations.end_team_member(member, form.end.data)
         except operations.StartupError as error:
