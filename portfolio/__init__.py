@@ -42,6 +42,7 @@ def create_app(config: str | type[Config] | None = None, overrides: dict | None 
     import portfolio.models  # noqa: F401  (the whole schema, for Alembic and the ORM)
 
     _init_extensions(app)
+    _bound_url_arguments(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_commands(app)
@@ -109,6 +110,21 @@ def _init_extensions(app: Flask) -> None:
             abort(401)
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def _bound_url_arguments(app: Flask) -> None:
+    """Ids and page numbers the database cannot hold never reach a query: an `<int:>` id beyond the
+    columns' range matches no route (404), a `page=` that is not a page number answers 404."""
+    from flask import abort, request
+
+    from portfolio.validation import BoundedIntegerConverter, page_number
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+    @app.before_request
+    def refuse_unknown_pages():
+        if "page" in request.args and page_number(request.args.get("page")) is None:
+            abort(404)
 
 
 def _register_blueprints(app: Flask) -> None:
