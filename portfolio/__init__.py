@@ -171,8 +171,11 @@ def _register_template_helpers(app: Flask) -> None:
     from portfolio.accounts.permissions import can
     from portfolio.funding.amounts import format_euros
     from portfolio.timeutil import format_date, format_datetime
+    from portfolio.validation import safe_href
 
     app.jinja_env.filters["euros"] = format_euros
+    # Links stored before the shared validation, or by any way in: an href only for http(s).
+    app.jinja_env.filters["web_link"] = safe_href
     app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
