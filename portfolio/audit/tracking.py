@@ -30,6 +30,9 @@ class Audited:
 
     #: Columns whose values never appear in the trail (only the fact they changed).
     __audit_masked__: frozenset[str] = frozenset()
+    #: Bookkeeping columns a bulk statement may set without an event of its own: values derived from
+    #: facts that have their own events (a startup's last change, what the sweep last wrote).
+    __audit_bookkeeping__: frozenset[str] = frozenset()
 
     @classmethod
     def audit_type(cls) -> str:
@@ -181,6 +184,36 @@ def _after_flush(session: Session, flush_context) -> None:
     # Events added as objects too (the generator's one event for its bulk inserts).
     if rows or any(isinstance(obj, AuditEvent) for obj in session.new):
         versions.wrote(session)
+
+
+def record_bulk_writes(model: type[Audited], changes: list[tuple[Any, str, str, dict | None, dict | None]]) -> int:
+    """The audit events of rows a bulk (Core) statement wrote, which the mapper events do not see:
+    (object id, label, action, before, after) each, in the current transaction. Returns their number."""
+    from portfolio.audit import versions
+    from portfolio.audit.models import AuditEvent
+    from portfolio.extensions import db
+
+    actor, at = current_actor(), utcnow()
+    rows = [
+        {
+            "at": at,
+            "actor_id": actor.user_id,
+            "actor_label": actor.label[:200],
+            "object_type": model.audit_type(),
+            "object_id": str(object_id),
+            "object_label": (label or "")[:300],
+            "action": action,
+            "before": jsonable(before),
+            "after": jsonable(after),
+            "reason": _reason.get(),
+        }
+        for object_id, label, action, before, after in changes
+    ]
+    for start in range(0, len(rows), 500):
+        db.session.execute(AuditEvent.__table__.insert(), rows[start : start + 500])
+    if rows:
+        versions.wrote(db.session)
+    return len(rows)
 
 
 def _keep_old_value(target, value, oldvalue, initiator):

@@ -48,6 +48,17 @@ def _bump(session: Session) -> None:
     )
 
 
+def number_up_now(session: Session) -> str | None:
+    """Number the version up now for the events this transaction left so far (its commit then does
+    not again, unless more follow), and return the version the commit will leave; None when it left
+    none. On PostgreSQL the row stays locked until the commit, as it would be by the commit's bump."""
+    session.flush()
+    if not session.info.pop(_WROTE, None):
+        return None
+    _bump(session)
+    return current()
+
+
 def current() -> str | None:
     """The version as the database now has it ("token.number"), or None before any write."""
     row = db.session.execute(select(LogVersion.token, LogVersion.number).where(LogVersion.id == 1)).first()
