@@ -43,6 +43,8 @@ class Deadline(Audited, db.Model):
     """
 
     __tablename__ = "reminder_deadlines"
+    #: What the sweep last wrote of it: set by its bulk statements without events (see generate.py).
+    __audit_bookkeeping__ = frozenset({"reminded_on", "recipients_digest"})
     __table_args__ = (
         UniqueConstraint("rule", "subject"),
         Index("ix_reminder_deadlines_open_due", "closed_at", "due_on"),
