@@ -187,6 +187,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from portfolio.accounts.cli import users_cli
+    from portfolio.core.backup import backup_command, restore_command
     from portfolio.demo.cli import demo_cli
     from portfolio.governance.cli import governance_cli
     from portfolio.imports.cli import import_cli
@@ -197,3 +198,5 @@ def _register_commands(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(governance_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
