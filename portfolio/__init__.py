@@ -112,6 +112,9 @@ def _init_extensions(app: Flask) -> None:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _bound_url_arguments(app: Flask) -> None:
     """Ids and page numbers the database cannot hold never reach a query: an `<int:>` id beyond the
     columns' range matches no route (404), a `page=` that is not a page number answers 404."""
@@ -125,6 +128,15 @@ def _bound_url_arguments(app: Flask) -> None:
     def refuse_unknown_pages():
         if "page" in request.args and page_number(request.args.get("page")) is None:
             abort(404)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No text column holds a NUL character (PostgreSQL refuses them): a 400, before any view.
+        values = [*request.args.items(multi=True)]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
+            values += request.form.items(multi=True)
+        if any("\x00" in key or "\x00" in value for key, value in values):
+            abort(400)
 
 
 def _register_blueprints(app: Flask) -> None:
