@@ -12,7 +12,7 @@ STATIC_DSFR := portfolio/static/dsfr
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres test-all bench install assets browser db demo clean
+.PHONY: run test test-postgres test-all bench install assets browser pgclient db demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
+# pg_dump and pg_restore, for `flask backup`/`flask restore` on PostgreSQL (and their tests).
+pgclient:
+	@command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql-client; }
+
 db: install
 	$(BIN)/flask db upgrade
 
@@ -62,7 +68,7 @@ test: install assets browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL, in a database created for this run and dropped after.
-test-postgres: install assets browser
+test-postgres: install assets browser pgclient
 	@db=portfolio_test_$$$$; \
 	  psql "postgresql://postgres@127.0.0.1:5432/test" -qc "CREATE DATABASE $$db" && \
 	  TEST_DATABASE_URL=$(PG_URL)/$$db $(BIN)/pytest $(PYTEST_ARGS); status=$$?; \

@@ -42,6 +42,7 @@ def create_app(config: str | type[Config] | None = None, overrides: dict | None 
     import portfolio.models  # noqa: F401  (the whole schema, for Alembic and the ORM)
 
     _init_extensions(app)
+    _bound_url_arguments(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_commands(app)
@@ -114,6 +115,33 @@ def _init_extensions(app: Flask) -> None:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _bound_url_arguments(app: Flask) -> None:
+    """Ids and page numbers the database cannot hold never reach a query: an `<int:>` id beyond the
+    columns' range matches no route (404), a `page=` that is not a page number answers 404."""
+    from flask import abort, request
+
+    from portfolio.validation import BoundedIntegerConverter, page_number
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+    @app.before_request
+    def refuse_unknown_pages():
+        if "page" in request.args and page_number(request.args.get("page")) is None:
+            abort(404)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No text column holds a NUL character (PostgreSQL refuses them): a 400, before any view.
+        values = [*request.args.items(multi=True)]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
+            values += request.form.items(multi=True)
+        if any("\x00" in key or "\x00" in value for key, value in values):
+            abort(400)
+
+
 def _register_blueprints(app: Flask) -> None:
     from portfolio.accounts.access import refuse_undeclared_endpoints
     from portfolio.accounts.views import bp as accounts_bp
@@ -158,8 +186,11 @@ def _register_template_helpers(app: Flask) -> None:
     from portfolio.accounts.permissions import can
     from portfolio.funding.amounts import format_euros
     from portfolio.timeutil import format_date, format_datetime
+    from portfolio.validation import safe_href
 
     app.jinja_env.filters["euros"] = format_euros
+    # Links stored before the shared validation, or by any way in: an href only for http(s).
+    app.jinja_env.filters["web_link"] = safe_href
     app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
@@ -171,6 +202,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from portfolio.accounts.cli import users_cli
+    from portfolio.core.backup import backup_command, restore_command
     from portfolio.demo.cli import demo_cli
     from portfolio.governance.cli import governance_cli
     from portfolio.imports.cli import import_cli
@@ -183,3 +215,5 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(governance_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(status_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -4,7 +4,10 @@ from typing import Iterable
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import widgets
+from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
+
+from portfolio.validation import supported_date
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -22,6 +25,14 @@ class Form(FlaskForm):
             if type(widget) is not widgets.Select or widget.multiple or field.has_groups():
                 return super().render_field(field, render_kw)
             return _select(field, dict(getattr(field, "render_kw", None) or {}, **render_kw))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every date field of every form, filters included, holds a date within the supported range."""
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, DateField):
+                extra.setdefault(name, []).append(supported_date)
+        return super().validate(extra)
 
 
 def choices(pairs: Iterable[tuple[str, str]], empty: str | None = None) -> list[SelectChoice]:

@@ -33,6 +33,9 @@ class Audited:
 
     #: Columns whose values never appear in the trail (only the fact they changed).
     __audit_masked__: frozenset[str] = frozenset()
+    #: Bookkeeping columns a bulk statement may set without an event of its own: values derived from
+    #: facts that have their own events (a startup's last change, what the sweep last wrote).
+    __audit_bookkeeping__: frozenset[str] = frozenset()
 
     @classmethod
     def audit_type(cls) -> str:
@@ -210,6 +213,18 @@ def _bump_log_version(session: Session) -> None:
     )
 
 
+def number_up_now(session: Session) -> str | None:
+    """Number the version up now for the events this transaction left so far (its commit then does
+    not again, unless more follow), and return the version the commit will leave; None when it left
+    none. On PostgreSQL the row stays locked until the commit, as it would be by the commit's bump."""
+    session.flush()
+    if not session.info.get(_WROTE):
+        return None
+    _bump_log_version(session)
+    session.info.pop(_WROTE, None)
+    return log_version(session)
+
+
 def _transaction_over(session: Session) -> None:
     session.info.pop(_WROTE, None)
 
@@ -220,6 +235,35 @@ def log_version(session: Session) -> str | None:
 
     row = session.execute(select(LogVersion.token, LogVersion.number).where(LogVersion.id == 1)).first()
     return None if row is None else f"{row.token}.{row.number}"
+
+
+def record_bulk_writes(model: type[Audited], changes: list[tuple[Any, str, str, dict | None, dict | None]]) -> int:
+    """The audit events of rows a bulk (Core) statement wrote, which the mapper events do not see:
+    (object id, label, action, before, after) each, in the current transaction. Returns their number."""
+    from portfolio.audit.models import AuditEvent
+    from portfolio.extensions import db
+
+    actor, at = current_actor(), utcnow()
+    rows = [
+        {
+            "at": at,
+            "actor_id": actor.user_id,
+            "actor_label": actor.label[:200],
+            "object_type": model.audit_type(),
+            "object_id": str(object_id),
+            "object_label": (label or "")[:300],
+            "action": action,
+            "before": jsonable(before),
+            "after": jsonable(after),
+            "reason": _reason.get(),
+        }
+        for object_id, label, action, before, after in changes
+    ]
+    for start in range(0, len(rows), 500):
+        db.session.execute(AuditEvent.__table__.insert(), rows[start : start + 500])
+    if rows:
+        db.session.info[_WROTE] = True
+    return len(rows)
 
 
 def _keep_old_value(target, value, oldvalue, initiator):

@@ -21,6 +21,7 @@ from portfolio.funding.documents import document_file
 from portfolio.funding.warnings import WARNING_KINDS, all_warnings, convention_warnings
 from portfolio.startups.models import Startup
 from portfolio.timeutil import today_in_paris
+from portfolio.validation import parse_day
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
@@ -49,9 +50,9 @@ def as_of_day() -> tuple[date, str | None]:
     if not text:
         return today_in_paris(), None
     try:
-        return date.fromisoformat(text), None
-    except ValueError:
-        return today_in_paris(), f"« {text} » n’est pas une date : utilisez le format AAAA-MM-JJ."
+        return parse_day(text), None
+    except ValueError as error:
+        return today_in_paris(), str(error)
 
 
 # --- The list -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import (
-    URL,
     AnyOf,
     DataRequired,
     Email,
@@ -41,6 +40,7 @@ from portfolio.governance.models import (
 )
 from portfolio.governance.operations import MAX_SLOT_MINUTES
 from portfolio.startups.phases import PHASE_LABELS
+from portfolio.validation import WebLink
 
 EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
 SLOT = f"Saisissez un nombre de minutes entre 0 et {MAX_SLOT_MINUTES}."
@@ -81,7 +81,7 @@ class MeetingForm(Form):
         "Lien de visioconférence",
         validators=[
             Optional(),
-            URL(message="Saisissez une adresse web complète, commençant par https://."),
+            WebLink("Saisissez une adresse web complète, commençant par https://."),
             Length(max=500),
         ],
     )

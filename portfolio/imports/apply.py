@@ -19,9 +19,10 @@ from portfolio.imports.records import (
     MilestoneRecord,
     OrganisationRecord,
     SpanRecord,
+    SponsorName,
     StartupRecord,
 )
-from portfolio.imports.report import SKIPPED, ImportReport
+from portfolio.imports.report import NORMALISED, SKIPPED, ImportReport
 from portfolio.startups.models import (
     CoIncubation,
     Incubator,
@@ -31,6 +32,7 @@ from portfolio.startups.models import (
     Sponsorship,
     Startup,
 )
+from portfolio.startups.operations import slugify
 from portfolio.startups.phases import RANK
 from portfolio.timeutil import as_utc, utcnow
 
@@ -166,7 +168,36 @@ class Applier:
                 sponsors.add(organisation.id)
                 self.report.count("sponsorships", "created")
                 changed = True
+        for written in record.sponsor_names:
+            organisation = self._organisation_named(written, organisations, record)
+            if organisation.id is not None and organisation.id in sponsors:
+                self.report.count("sponsorships", "unchanged")
+            elif organisation not in {sponsorship.organisation for sponsorship in startup.sponsorships}:
+                startup.sponsorships.append(Sponsorship(organisation=organisation))
+                if organisation.id is not None:
+                    sponsors.add(organisation.id)
+                self.report.count("sponsorships", "created")
+                changed = True
         return changed
+
+    def _organisation_named(self, written: SponsorName, organisations: dict[str, Organisation], record) -> Organisation:
+        """The organisation a sponsor written out names: same acronym, else same name (case and accents
+        aside); created from it when none does, as the registry's organisations/ would have."""
+        acronym, name = _folded(written.acronym), _folded(written.name)
+        match = next((o for o in organisations.values() if acronym and _folded(o.acronym) == acronym), None) or next(
+            (o for o in organisations.values() if name and _folded(o.name) == name), None
+        )
+        if match is not None:
+            record.notes("sponsor_by_name", f"le sponsor « {written} » est lu comme l’organisation « {match.slug} »", NORMALISED)
+            return match
+        slug = slugify(written.acronym or written.name)[:120] or "organisation"
+        while slug in organisations:
+            slug = f"{slug[:115]}-{len(organisations)}"
+        organisation = _create(Organisation, slug=slug, name=written.name or written.acronym, acronym=written.acronym)
+        organisations[slug] = organisation
+        self.report.count("organisations", "created")
+        record.notes("sponsor_by_name", f"le sponsor « {written} » ne correspond à aucune organisation : créée (« {slug} »)", NORMALISED)
+        return organisation
 
     def _spans(self, startup: Startup, records: list[SpanRecord]) -> bool:
         """Merge the registry's spans into ours and close the whole history by the day-D rule."""
@@ -264,6 +295,11 @@ def _assign(obj, values: dict[str, Any]) -> bool:
             setattr(obj, key, value)
             changed = True
     return changed
+
+
+def _folded(text: str | None) -> str:
+    """A name compared without case, accents or surrounding spaces."""
+    return slugify(text) if text else ""
 
 
 def _midnight(day: date) -> datetime:

@@ -10,6 +10,7 @@ from portfolio.imports.source import RegistryFile
 from portfolio.imports.values import FileNotes, as_json, day, identifier, organisation_id, text
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.phases import RANK, STOPPED_PHASES, label, normalise_phase
+from portfolio.validation import LINK_LENGTH, web_link_problem
 
 #: Startup fields with a column of their own: registry key -> (column, maximum length).
 STARTUP_COLUMNS = {
@@ -21,6 +22,8 @@ STARTUP_COLUMNS = {
     "budget_url": ("budget_url", 500),
     "dashlord_url": ("dashlord_url", 500),
 }
+#: Startup columns holding a web link: kept only when the form would accept it (http or https).
+LINK_COLUMNS = {"website", "repository", "stats_url", "impact_url", "budget_url", "dashlord_url"}
 #: Keys read into columns or related rows; every other key goes to Startup.extra as it came.
 STARTUP_MAPPED_KEYS = {"title", "mission", "incubator", "incubators", "sponsors", "phases", "events", *STARTUP_COLUMNS}
 MILESTONE_TITLE_LENGTH = 300
@@ -59,6 +62,17 @@ class MilestoneRecord:
     text: str | None
 
 
+@dataclass(frozen=True)
+class SponsorName:
+    """A sponsor written out ({name, acronym}) as older registry snapshots do, instead of an id."""
+
+    name: str | None
+    acronym: str | None
+
+    def __str__(self) -> str:
+        return " — ".join(part for part in (self.acronym, self.name) if part)
+
+
 @dataclass
 class StartupRecord:
     slug: str
@@ -74,6 +88,8 @@ class StartupRecord:
     #: The latest date the record states that is not in the future (drives the "stale" flag).
     latest_fact: date | None = None
     notes: FileNotes | None = field(default=None, repr=False)
+    #: Sponsors written out by name and acronym, matched to organisations when applied.
+    sponsor_names: list[SponsorName] = field(default_factory=list)
 
 
 def organisation_record(registry_file: RegistryFile, report: ImportReport) -> OrganisationRecord:
@@ -106,7 +122,7 @@ def incubator_record(registry_file: RegistryFile, report: ImportReport) -> Incub
         {
             "name": _title(data, "title", registry_file.slug, notes),
             "short_description": text(data, "short_description", notes, multiline=True),
-            "website": text(data, "website", notes, 500),
+            "website": link(data, "website", notes),
             "contact": text(data, "contact", notes, 300),
             "address": text(data, "address", notes, 500),
         },
@@ -123,7 +139,7 @@ def startup_record(registry_file: RegistryFile, report: ImportReport, today: dat
         "description": registry_file.body.strip() or None,
     }
     for key, (column, length) in STARTUP_COLUMNS.items():
-        values[column] = text(data, key, notes, length)
+        values[column] = link(data, key, notes) if column in LINK_COLUMNS else text(data, key, notes, length)
     incubator = None
     if "incubator" in data:
         if data["incubator"] is None:
@@ -135,6 +151,7 @@ def startup_record(registry_file: RegistryFile, report: ImportReport, today: dat
     ]
     spans = _spans(data, notes, today)
     milestones = _milestones(data, notes)
+    sponsors = _identifiers(data, "sponsors", "un sponsor", notes, _sponsor)
     facts = [span.start for span in spans] + [span.end for span in spans if span.end] + [m.date for m in milestones]
     past_facts = [fact for fact in facts if fact <= today]
     return StartupRecord(
@@ -144,12 +161,39 @@ def startup_record(registry_file: RegistryFile, report: ImportReport, today: dat
         extra={str(key): as_json(value) for key, value in data.items() if key not in STARTUP_MAPPED_KEYS},
         incubator=incubator,
         co_incubators=co_incubators,
-        sponsors=_identifiers(data, "sponsors", "un sponsor", notes, organisation_id),
+        sponsors=[sponsor for sponsor in sponsors if isinstance(sponsor, str)],
         spans=spans,
         milestones=milestones,
         latest_fact=max(past_facts, default=None),
         notes=notes,
+        sponsor_names=[sponsor for sponsor in sponsors if isinstance(sponsor, SponsorName)],
     )
+
+
+def link(data: dict, key: str, notes: FileNotes) -> str | None:
+    """A web link of the file, by the forms' rule (portfolio.validation): anything but an http(s)
+    address (javascript:, data:, a bare word) is reported and never stored."""
+    value = text(data, key, notes, LINK_LENGTH)
+    if value is None:
+        return None
+    problem = web_link_problem(value)
+    if problem is not None:
+        shown = value if len(value) <= 80 else value[:79] + "…"
+        notes("unsafe_link", f"« {key} » vaut « {shown} » : {problem}, lien ignoré", SKIPPED)
+        return None
+    return value
+
+
+def _sponsor(value: Any, what: str, notes: FileNotes) -> "str | SponsorName | None":
+    """A sponsor reference `/organisations/<id>`, or a sponsor written out as {name, acronym}."""
+    if not isinstance(value, dict):
+        return organisation_id(value, what, notes)
+    name = text(value, "name", notes, 300)
+    acronym = text(value, "acronym", notes, 80)
+    if name is None and acronym is None:
+        notes("invalid_value", f"{what} sans nom ni sigle : ignoré", SKIPPED)
+        return None
+    return SponsorName(name, acronym)
 
 
 def _title(data: dict, key: str, slug: str, notes: FileNotes) -> str:

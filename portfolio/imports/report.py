@@ -27,6 +27,10 @@ ANOMALY_LABELS = {
     "future_span": "Phase à venir",
     "unknown_event": "Événement inconnu",
     "duplicate_event": "Événement en double",
+    "unsafe_path": "Chemin hors de l’archive",
+    "missing_folder": "Dossier absent",
+    "unsafe_link": "Lien refusé",
+    "sponsor_by_name": "Sponsor écrit en toutes lettres",
 }
 
 #: What the import did about an anomaly.

@@ -6,6 +6,8 @@ report, never an exception; only a source that is not a registry at all (no star
 broken archive) raises `RegistryError`.
 """
 import io
+import struct
+import zlib
 import re
 import unicodedata
 import zipfile
@@ -19,6 +21,12 @@ from portfolio.imports.report import NORMALISED, SKIPPED, ImportReport
 
 #: The registry's folders, in the order they are imported (references point backwards).
 FOLDERS = ("organisations", "incubators", "startups")
+#: Folders a registry may lack: older snapshots have no organisations/ (their sponsors are written out).
+OPTIONAL_FOLDERS = ("organisations",)
+#: The "version made by" host of an entry written on Unix, whose names are in the system's encoding.
+ZIP_UNIX = 3
+#: The Info-ZIP Unicode Path extra field: the entry's name in UTF-8, with the CRC of the plain name.
+ZIP_UNICODE_PATH = 0x7075
 #: A registry file is small (the largest real one is 20 KB); anything bigger is not one.
 MAX_FILE_BYTES = 1024 * 1024
 #: Bounds for an uploaded archive once decompressed, against archive bombs.
@@ -59,6 +67,9 @@ class RawFile:
     data: bytes | None
     #: Set when the file could not be read at all (too big…).
     problem: str | None = None
+    #: Set for what the source itself gets wrong (an entry outside the archive, a missing folder): the
+    #: anomaly kind to report, with `problem` as its detail; nothing is read.
+    source_anomaly: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,9 +95,12 @@ def raw_files_from_directory(root: str | Path) -> list[RawFile]:
     root = Path(root)
     if not root.is_dir():
         raise RegistryError(f"{root} n’est pas un dossier.")
-    _require_folders(str(root), {name for name in FOLDERS if (root / name).is_dir()})
-    files = []
+    present = {name for name in FOLDERS if (root / name).is_dir()}
+    _require_folders(str(root), present)
+    files = _missing_folders(present)
     for folder in FOLDERS:
+        if folder not in present:
+            continue
         for entry in sorted((root / folder).iterdir()):
             if entry.name.startswith(".") or not entry.is_file():
                 continue
@@ -112,8 +126,13 @@ def raw_files_from_zip(stream: BinaryIO | bytes) -> list[RawFile]:
             raise RegistryError(f"L’archive contient trop de fichiers (plus de {MAX_ARCHIVE_ENTRIES}).")
         if sum(info.file_size for info in entries) > MAX_UNCOMPRESSED_BYTES:
             raise RegistryError("L’archive est trop volumineuse une fois décompressée.")
-        chosen = _registry_entries(entries)
-        files = []
+        chosen, outside = _registry_entries(entries)
+        files = _missing_folders({folder for folder, _, _ in chosen})
+        files += [
+            RawFile("", name, None, "chemin hors du dossier de l’archive (« .. » ou chemin absolu) : fichier ignoré",
+                    source_anomaly="unsafe_path")
+            for name in outside
+        ]
         for folder, name, info in chosen:
             if info.file_size > MAX_FILE_BYTES:
                 files.append(RawFile(folder, name, None, f"fichier trop gros ({info.file_size} octets)"))
@@ -132,14 +151,20 @@ def raw_files_from_zip(stream: BinaryIO | bytes) -> list[RawFile]:
     return files
 
 
-def _registry_entries(entries: list[zipfile.ZipInfo]) -> list[tuple[str, str, zipfile.ZipInfo]]:
-    """(folder, file name, entry) of the files directly inside <prefix>/startups/ and its siblings."""
+def _registry_entries(entries: list[zipfile.ZipInfo]) -> tuple[list[tuple[str, str, zipfile.ZipInfo]], list[str]]:
+    """(folder, file name, entry) of the files directly inside <prefix>/startups/ and its siblings, and
+    the names of the entries that point outside the archive's folder (never read)."""
     by_prefix: dict[tuple[str, ...], list] = {}
+    outside: list[str] = []
     for info in entries:
-        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        name = entry_name(info)
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if name.replace("\\", "/").startswith("/") or ".." in parts or (parts and parts[0].endswith(":")):
+            outside.append(name)
+            continue
         if len(parts) < 2 or parts[-2] not in FOLDERS:
             continue
-        if any(part.startswith(".") or part == "__MACOSX" or part == ".." for part in parts):
+        if any(part.startswith(".") or part == "__MACOSX" for part in parts):
             continue
         by_prefix.setdefault(parts[:-2], []).append((parts[-2], parts[-1], info))
     if not by_prefix:
@@ -149,15 +174,59 @@ def _registry_entries(entries: list[zipfile.ZipInfo]) -> list[tuple[str, str, zi
     (chosen,) = by_prefix.values()
     _require_folders("L’archive", {folder for folder, _, _ in chosen})
     order = {folder: position for position, folder in enumerate(FOLDERS)}
-    return sorted(chosen, key=lambda item: (order[item[0]], item[1]))
+    return sorted(chosen, key=lambda item: (order[item[0]], item[1])), outside
+
+
+def entry_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as the archive says: UTF-8 when flagged so (zipfile did that already), else the
+    Unicode Path extra field when present, else, for an entry made on Unix (Debian's `zip` flags
+    nothing), the bytes in UTF-8 when they read so; cp437 (zipfile's reading) otherwise."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437")
+    unicode_path = _unicode_path_field(info.extra, raw)
+    if unicode_path is not None:
+        return unicode_path
+    if info.create_system == ZIP_UNIX and not raw.isascii():
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return info.filename
+
+
+def _unicode_path_field(extra: bytes, raw_name: bytes) -> str | None:
+
+    position = 0
+    while position + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, position)
+        body = extra[position + 4 : position + 4 + size]
+        position += 4 + size
+        if kind == ZIP_UNICODE_PATH and len(body) >= 5 and body[0] == 1:
+            (crc,) = struct.unpack_from("<L", body, 1)
+            if crc == zlib.crc32(raw_name):  # the field describes this very name, not an older one
+                try:
+                    return body[5:].decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+    return None
+
+
+def _missing_folders(present: set[str]) -> list[RawFile]:
+    return [
+        RawFile(folder, "", None, f"pas de dossier {folder}/ : les références à ses fiches seront lues telles quelles",
+                source_anomaly="missing_folder")
+        for folder in OPTIONAL_FOLDERS
+        if folder not in present
+    ]
 
 
 def _require_folders(where: str, present: set[str]) -> None:
-    missing = [f"{name}/" for name in FOLDERS if name not in present]
+    missing = [f"{name}/" for name in FOLDERS if name not in present and name not in OPTIONAL_FOLDERS]
     if missing:
         raise RegistryError(
             f"{where} ne contient pas les dossiers attendus du registre (il manque {', '.join(missing)}) : "
-            "startups/, incubators/ et organisations/."
+            "startups/, incubators/ et organisations/ (facultatif)."
         )
 
 
@@ -167,6 +236,9 @@ def parse_registry(raw_files: Iterable[RawFile], report: ImportReport, progress:
     parsed: dict[str, list[RegistryFile]] = {folder: [] for folder in FOLDERS}
     seen: dict[tuple[str, str], str] = {}
     for number, raw in enumerate(raw_files, start=1):
+        if raw.source_anomaly:
+            report.anomaly(f"{raw.folder}/" if raw.folder else raw.name, raw.source_anomaly, raw.problem or "", SKIPPED)
+            continue
         report.files_read += 1
         registry_file = _parse_file(raw, report)
         if registry_file is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portfolio.audit import tracking
+from portfolio.audit.tracking import record_bulk_writes
 from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.reminders.calendar import last_slot, next_slot, paris_instant
@@ -137,14 +138,24 @@ def _last_mark() -> tuple[date, str] | None:
 
 
 def _save_mark(mark: tuple[date, str], now: datetime) -> None:
-    """Remember what this generation read. Its own writes are bulk statements, which leave no audit
-    event: they do not change the version."""
+    """Remember what this generation read. Its own audit events (the deadlines it wrote) number the
+    version up: the mark is the version they leave when nothing else was committed since it was read
+    (else the one read, and the next sweep evaluates again)."""
     day, version = mark
+    after = tracking.number_up_now(db.session)
+    if after and version and _next_of(version, after):
+        version = after
     values = {"day": day, "log_version": version, "generated_at": now}
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
         insert(GenerationMark).values(id=1, **values).on_conflict_do_update(index_elements=["id"], set_=values)
     )
+
+
+def _next_of(version: str, after: str) -> bool:
+    """Whether `after` is the version right after `version` ("token.number")."""
+    token, _, number = version.rpartition(".")
+    return after == f"{token}.{int(number) + 1}"
 
 
 def _deadline_values(due: Due) -> dict:
@@ -176,13 +187,17 @@ def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[t
          for row in _deadlines_for([due for due in dues if (due.rule, due.subject) not in open_rows], columns)}
     )
     missing = [due for due in dues if (due.rule, due.subject) not in known]
-    result.deadlines_opened = insert_ignoring_duplicates(
-        Deadline.__table__,
-        [{"rule": due.rule, "subject": due.subject, "created_at": now, **_deadline_values(due)} for due in missing],
-        ["rule", "subject"],
-    )
+    created_rows = [{"rule": due.rule, "subject": due.subject, "created_at": now, **_deadline_values(due)} for due in missing]
+    result.deadlines_opened = insert_ignoring_duplicates(Deadline.__table__, created_rows, ["rule", "subject"])
+    # Bulk statements leave no audit event by themselves: each deadline's creation, change, reopening
+    # and closing is recorded here, as the mapper events would for an ORM write.
+    events: list[tuple] = []
     if missing:
-        known.update({(row.rule, row.subject): row for row in _deadlines_for(missing, columns)})
+        found = {(row.rule, row.subject): row for row in _deadlines_for(missing, columns)}
+        known.update(found)
+        events += [(found[(row["rule"], row["subject"])].id, row["title"], "create", None, row)
+                   for row in created_rows if (row["rule"], row["subject"]) in found]
+    created = {(row["rule"], row["subject"]) for row in created_rows}
     wanted: dict[tuple[str, str], OpenDeadline] = {}
     for due in dues:
         row = known[(due.rule, due.subject)]
@@ -191,15 +206,22 @@ def _sync_deadlines(dues: list[Due], now: datetime, result: Generated) -> dict[t
         values = _deadline_values(due)
         if row.closed_at is not None:
             values.update(closed_at=None, close_reason=None, closed_by_id=None)
-        if row.closed_at is not None or any(getattr(row, key) != value for key, value in values.items()):
+        changed = {key: value for key, value in values.items() if getattr(row, key) != value}
+        if row.closed_at is not None or changed:
             db.session.execute(update(Deadline).where(Deadline.id == row.id).values(**values))
+            if (due.rule, due.subject) not in created:
+                before = {key: getattr(row, key) for key in changed}
+                events.append((row.id, values["title"], "reopen" if row.closed_at is not None else "update", before, changed))
         wanted[(due.rule, due.subject)] = OpenDeadline(row.id, row.reminded_on, row.recipients_digest)
-    settled = [row.id for key, row in open_rows.items() if key not in wanted and row.rule in RULES]
-    for part in chunks(settled):
+    settled = [row for key, row in open_rows.items() if key not in wanted and row.rule in RULES]
+    for part in chunks([row.id for row in settled]):
         db.session.execute(
             update(Deadline).where(Deadline.id.in_(part)).values(closed_at=now, close_reason="resolved")
         )
         cancel_pending(part, now, "resolved")
+    events += [(row.id, row.title, "close", {"closed_at": None, "close_reason": None},
+                {"closed_at": now, "close_reason": "resolved"}) for row in settled]
+    record_bulk_writes(Deadline, events)
     result.deadlines_closed = len(settled)
     return wanted
 

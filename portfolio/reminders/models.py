@@ -44,6 +44,8 @@ class Deadline(Audited, db.Model):
     """
 
     __tablename__ = "reminder_deadlines"
+    #: What the sweep last wrote of it: set by its bulk statements without events (see generate.py).
+    __audit_bookkeeping__ = frozenset({"reminded_on", "recipients_digest"})
     __table_args__ = (
         UniqueConstraint("rule", "subject"),
         Index("ix_reminder_deadlines_open_due", "closed_at", "due_on"),
@@ -179,7 +181,7 @@ class Notification(db.Model):
 
 class GenerationMark(db.Model):
     """What the last complete generation of the rules' dues read: the day in Paris and the audit
-    log's version (see portfolio.audit.versions). Every write of the application leaves an audit
+    log's version (see portfolio.audit.tracking.log_version). Every write of the application leaves an audit
     event and the rules depend on nothing else but the day, so while the mark is unchanged a new
     generation would write nothing, and the sweep skips it. One row (id 1)."""
 

@@ -9,18 +9,20 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portfolio.forms import REQUIRED, Form, choices
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.operations import StartupError, parse_value
 from portfolio.startups.phases import PHASE_LABELS
+from portfolio.validation import LINK_LENGTH, LINK_MESSAGE, WebLink
 
-LINK = "Saisissez une adresse web complète, par exemple https://exemple.beta.gouv.fr."
+LINK = LINK_MESSAGE
 
 
 def _link(label: str) -> URLField:
-    return URLField(label, validators=[Optional(), URL(message=LINK), Length(max=500)])
+    # The importer applies the same rule (portfolio.validation): http(s) only.
+    return URLField(label, validators=[Optional(), WebLink(LINK), Length(max=LINK_LENGTH)])
 
 
 class StartupForm(Form):

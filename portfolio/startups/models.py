@@ -52,6 +52,8 @@ class Incubator(Audited, db.Model):
 
 class Startup(Versioned, Audited, db.Model):
     __tablename__ = "startups"
+    #: The time of its last change, set by operations.touch beside the change's own event.
+    __audit_bookkeeping__ = frozenset({"updated_at"})
     #: Pages find a startup by its slug whatever its case (the registry has "auxAJ").
     __table_args__ = (Index("ix_startups_slug_lower", text("lower(slug)")),)
 
