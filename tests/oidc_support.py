@@ -20,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_SCRIPT = Path(__file__).resolve().parent / "oidc_provider" / "provider.mjs"
 CLIENT_ID = "portfolio-tests"
 CLIENT_SECRET = "un-secret-de-client-pour-les-tests-0123456789"
+UNSIGNED_CLIENT_ID = "portfolio-tests-userinfo-json"
 #: The test client's requests come to this host; the live server's to 127.0.0.1:<port>.
 TEST_CLIENT_BASE = "http://localhost"
 #: Agents the provider knows (its login page takes the login, any password).
@@ -65,15 +66,19 @@ def running_provider(rp_bases: list[str]):
     redirect URIs under each of `rp_bases`."""
     port = free_port()
     issuer = f"http://localhost:{port}"
+    registration = {
+        "client_secret": CLIENT_SECRET,
+        "redirect_uris": [f"{base}/connexion/proconnect/retour" for base in rp_bases],
+        "post_logout_redirect_uris": [f"{base}/login" for base in rp_bases],
+    }
     settings = {
         "port": port,
         "issuer": issuer,
-        "client": {
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "redirect_uris": [f"{base}/connexion/proconnect/retour" for base in rp_bases],
-            "post_logout_redirect_uris": [f"{base}/login" for base in rp_bases],
-        },
+        "clients": [
+            {**registration, "client_id": CLIENT_ID, "userinfo_signed_response_alg": "RS256"},
+            # A client whose userinfo comes as plain JSON: Portfolio must refuse it.
+            {**registration, "client_id": UNSIGNED_CLIENT_ID},
+        ],
         "accounts": AGENTS,
         "tamperUserinfoOf": [TAMPERED_EMAIL],
     }

@@ -8,11 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from conftest import csrf_token
+from conftest import csrf_token, make_app
 from oidc_support import (
     AGENTS,
     CLIENT_ID,
     TEST_CLIENT_BASE,
+    UNSIGNED_CLIENT_ID,
     ProviderAgent,
     Provider,
     live_portfolio,
@@ -118,6 +119,19 @@ def test_a_tampered_userinfo_signature_is_refused(client, make_user):
     assert "La signature des informations d’identité est invalide" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
     assert db.session.scalar(select(User.oidc_sub).where(User.email == AGENTS["agent-3"]["email"])) is None
+
+
+def test_an_unsigned_userinfo_answer_is_refused(migrated_database, instance_path, proconnect, invited):
+    """A provider (here: a client registered without signed userinfo) answering plain JSON."""
+    unsigned = make_app(migrated_database, instance_path,
+                        **{**proconnect.app_overrides(), "OIDC_CLIENT_ID": UNSIGNED_CLIENT_ID})
+    client = unsigned.test_client()
+    response = _sign_in(client, "agent-1")
+    assert response.status_code == 400
+    assert "Les informations d’identité ne sont pas signées" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    with unsigned.app_context():
+        db.engine.dispose()
 
 
 def test_a_callback_without_its_state_is_refused(client, invited):

@@ -2,7 +2,7 @@
 // configured like ProConnect (signed userinfo, acr eidas1, ProConnect's claims and scopes,
 // RP-initiated logout), with its own development login and consent pages.
 //
-// node provider.mjs '<json>' where json = {port, issuer, client: {...}, accounts: {login: claims},
+// node provider.mjs '<json>' where json = {port, issuer, clients: [...], accounts: {login: claims},
 // tamperUserinfoOf: [emails]}. It prints "ready <issuer>" once it listens.
 // tamperUserinfoOf plays an attacker between the provider and Portfolio: the signed userinfo of
 // these agents leaves with one character of its signature changed.
@@ -18,14 +18,13 @@ key.alg = 'RS256';
 const CLAIMS = ['given_name', 'usual_name', 'email', 'uid', 'siret', 'idp_id'];
 
 const provider = new Provider(settings.issuer, {
-  clients: [{
+  clients: settings.clients.map((client) => ({
     token_endpoint_auth_method: 'client_secret_post',
     grant_types: ['authorization_code'],
     response_types: ['code'],
     id_token_signed_response_alg: 'RS256',
-    userinfo_signed_response_alg: 'RS256',
-    ...settings.client,
-  }],
+    ...client,
+  })),
   jwks: { keys: [key] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   acrValues: ['eidas1'],
