@@ -3,6 +3,7 @@ e-mail; and the password's self-service (change, reset by e-mail). They flush; t
 from datetime import timedelta
 
 from flask import current_app, url_for
+from markupsafe import escape
 from sqlalchemy import select
 
 from portfolio.accounts import tokens
@@ -72,8 +73,6 @@ def _send(to: str, subject: str, lines: list[str]) -> None:
 
 
 def _html_line(line: str) -> str:
-    from markupsafe import escape
-
     if line.startswith("http://") or line.startswith("https://"):
         return f'<a href="{escape(line)}">{escape(line)}</a>'
     return str(escape(line))
