@@ -1,6 +1,4 @@
 """Signing in without a password (ProConnect, a link by e-mail) and resetting a forgotten password."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
@@ -9,6 +7,7 @@ from portfolio.accounts.access import public
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.operations import AccountError
 from portfolio.accounts.sign_in_forms import EmailRequestForm, PasswordResetForm
+from portfolio.core.redirects import safe_path
 from portfolio.extensions import db, limiter
 
 bp = Blueprint("sign_in", __name__)
@@ -26,12 +25,7 @@ def _login_limit():
 
 
 def _safe_path(target: str | None) -> str:
-    """Only a path on this site, never another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("core.home")
+    return safe_path(target, url_for("core.home"))
 
 
 def _require_oidc() -> None:
