@@ -68,6 +68,23 @@ class Config:
     MAIL_TIMEOUT_SECONDS = int(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
     #: The site's address as people reach it, for the links in e-mails (built outside any request).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    #: Sign-in with an OpenID Connect provider (ProConnect): on when the discovery URL and the client id are set.
+    OIDC_DISCOVERY_URL = os.environ.get("OIDC_DISCOVERY_URL") or None
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID") or None
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET") or None
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES") or "openid given_name usual_name email uid siret idp_id"
+    #: Asked authentication level (ProConnect: eidas1); empty to ask none.
+    OIDC_ACR_VALUES = os.environ.get("OIDC_ACR_VALUES", "eidas1")
+    #: How the client authenticates at the token endpoint (ProConnect: client_secret_post).
+    OIDC_TOKEN_AUTH_METHOD = os.environ.get("OIDC_TOKEN_AUTH_METHOD") or "client_secret_post"
+    OIDC_TIMEOUT_SECONDS = int(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+    #: The e-mail and password form on the login page (and password reset); off when everyone uses ProConnect.
+    PASSWORD_LOGIN_ENABLED = _bool("PASSWORD_LOGIN_ENABLED", True)
+    #: Lifetime of a sign-in link sent by e-mail, and of a password reset link, in minutes.
+    MAGIC_LINK_MINUTES = int(os.environ.get("MAGIC_LINK_MINUTES", "15"))
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    #: Prefix of the rate limiter's keys in its storage (several deployments may share one Redis).
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "portfolio")
     #: Adds /bench/hello, the benchmark's reference route (benchmarks/run.py sets it).
     BENCHMARK_ROUTES = _bool("BENCHMARK_ROUTES", False)
     #: Largest registry archive the admin may upload (/admin/import), in bytes.

@@ -70,6 +70,14 @@ def _refuse_unsafe_production(app: Flask) -> None:
         )
 
 
+def _content_security_policy(identity_provider: str | None) -> dict:
+    """The logout form's redirect goes on to the identity provider's end-session page, which
+    `form-action` must allow (browsers check a form's redirects too)."""
+    if identity_provider is None:
+        return CONTENT_SECURITY_POLICY
+    return {**CONTENT_SECURITY_POLICY, "form-action": ["'self'", identity_provider]}
+
+
 def _init_extensions(app: Flask) -> None:
     from portfolio.audit import tracking
     from portfolio.core import concurrency
@@ -80,17 +88,20 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    from portfolio.accounts import oidc
+
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
         session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=_content_security_policy(oidc.provider_origin(app.config)),
         referrer_policy="strict-origin-when-cross-origin",
         frame_options="DENY",
     )
     tracking.install()
     status_tracking.install()
     concurrency.install(app)
+    oidc.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -102,8 +113,14 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from portfolio.accounts.models import User
 
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        # "id:version" (User.get_id): a session from before the version was raised loads nobody.
+        account_id, _, version = user_id.partition(":")
+        if not account_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(account_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -144,6 +161,8 @@ def _bound_url_arguments(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portfolio.accounts.access import refuse_undeclared_endpoints
+    from portfolio.accounts.account_views import bp as account_bp
+    from portfolio.accounts.sign_in_views import bp as sign_in_bp
     from portfolio.accounts.views import bp as accounts_bp
     from portfolio.api.views import bp as api_bp
     from portfolio.audit.views import bp as audit_bp
@@ -163,6 +182,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         core_bp,
         accounts_bp,
+        sign_in_bp,
+        account_bp,
         audit_bp,
         imports_bp,
         portfolio_bp,

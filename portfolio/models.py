@@ -1,5 +1,6 @@
 """Every domain's models, imported once so that the metadata (and Alembic) sees them all."""
 from portfolio.accounts.models import RoleGrant, User  # noqa: F401
+from portfolio.accounts.tokens import AccountToken  # noqa: F401
 from portfolio.audit.models import AuditEvent  # noqa: F401
 from portfolio.startups.models import (  # noqa: F401
     CoIncubation,

@@ -142,7 +142,9 @@ def test_admin_deactivates_an_account_after_confirming(client, admin, make_user)
     assert post_form(client, f"/admin/users/{target.id}/deactivate").status_code == 302
     assert not _user(target.email).active
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "deactivate"))
-    assert event.before == {"active": True} and event.after == {"active": False}
+    # Deactivating also ends the account's open sessions (its session version goes up).
+    assert event.before == {"active": True, "session_version": 1}
+    assert event.after == {"active": False, "session_version": 2}
     assert event.object_id == str(target.id) and event.actor_id == admin.id
 
     assert post_form(client, f"/admin/users/{target.id}/reactivate").status_code == 302

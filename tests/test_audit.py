@@ -73,7 +73,11 @@ def test_a_write_through_a_view_is_attributed_to_the_logged_in_user(client, make
     event = _events(action="deactivate")[0]
     assert (event.actor_id, event.actor_label) == (admin.id, "Ada Admin")
     assert (event.object_type, event.object_id) == ("user", str(target.id))
-    assert (event.before, event.after) == ({"active": True}, {"active": False})
+    # Deactivating also ends the account's sessions (its session version goes up).
+    assert (event.before, event.after) == (
+        {"active": True, "session_version": 1},
+        {"active": False, "session_version": 2},
+    )
 
 
 @pytest.fixture

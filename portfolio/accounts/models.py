@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,8 +41,12 @@ class User(Audited, UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     #: Full name as shown to others.
     name: Mapped[str] = mapped_column(String(200))
-    #: Werkzeug hash (scrypt).
-    password_hash: Mapped[str] = mapped_column(String(256))
+    #: Werkzeug hash (scrypt); none for an account that signs in with ProConnect or a link only.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    #: The OpenID Connect subject (ProConnect's `sub`), stored at the first sign-in.
+    oidc_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: Part of the session's user id: raising it ends every open session of the account.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     #: A deactivated account cannot log in; its history stays.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: When the account was created, UTC.
@@ -63,13 +67,26 @@ class User(Audited, UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        # The session names the account and its session version: once the version is raised
+        # (logout, deactivation, new password), a session cookie kept from before loads nobody.
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session opened so far stops working (the next request finds no user)."""
+        self.session_version = (self.session_version or 1) + 1
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
     def set_password(self, password: str) -> None:
         # scrypt by default; the test config picks a cheaper method to keep the suite fast.
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
     def grants(self, role: str) -> list["RoleGrant"]:
         return [grant for grant in self.roles if grant.role == role]

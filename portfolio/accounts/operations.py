@@ -26,15 +26,18 @@ def check_password_strength(password: str) -> None:
         raise AccountError(f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
 
 
-def create_user(email: str, name: str, password: str) -> User:
+def create_user(email: str, name: str, password: str | None) -> User:
+    """An active account; without password, it signs in with ProConnect or a link by e-mail."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise AccountError(f"Un compte existe déjà pour l’adresse {email}.")
     if not name.strip():
         raise AccountError("Le nom est obligatoire.")
-    check_password_strength(password)
+    if password is not None:
+        check_password_strength(password)
     user = User(email=email, name=name.strip(), active=True)
-    user.set_password(password)
+    if password is not None:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
@@ -47,6 +50,15 @@ def set_active(user: User, active: bool, by: User | None = None) -> None:
         return
     with described(action="reactivate" if active else "deactivate"):
         user.active = active
+        # Sessions opened before a deactivation stay dead after a reactivation.
+        user.end_sessions()
+        db.session.flush()
+
+
+def end_sessions(user: User, action: str = "end_sessions") -> None:
+    """Every open session of `user` stops working at its next request."""
+    with described(action=action):
+        user.end_sessions()
         db.session.flush()
 
 

@@ -1,5 +1,5 @@
 """Log in and out; the admin's pages for accounts and roles."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
@@ -7,7 +7,7 @@ from portfolio.accounts.access import public, requires
 from portfolio.accounts.forms import ConfirmForm, LoginForm, RoleGrantForm, UserCreateForm
 from portfolio.accounts.models import RoleGrant, User
 from portfolio.core.redirects import safe_path
-from portfolio.accounts import operations
+from portfolio.accounts import oidc, operations
 from portfolio.audit.queries import history_of
 from portfolio.extensions import db, limiter
 
@@ -26,6 +26,9 @@ def _safe_next(target: str | None) -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
+    password_login = current_app.config["PASSWORD_LOGIN_ENABLED"]
+    if request.method == "POST" and not password_login:
+        abort(404)
     form = LoginForm()
     if form.validate_on_submit():
         user = operations.find_user_by_email(form.email.data)
@@ -34,17 +37,32 @@ def login():
         if user is not None and user.check_password(form.password.data) and login_user(user):
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(LOGIN_FAILED)
-        return render_template("accounts/login.html", form=form, failed=True), 401
-    return render_template("accounts/login.html", form=form)
+        return render_template("accounts/login.html", form=form, failed=True, **_ways_in()), 401
+    return render_template("accounts/login.html", form=form, **_ways_in())
+
+
+def _ways_in() -> dict:
+    """What the login page offers besides its password form."""
+    return {
+        "password_login": current_app.config["PASSWORD_LOGIN_ENABLED"],
+        "proconnect": oidc.is_configured(),
+        "next_path": request.args.get("next") or "",
+    }
 
 
 @bp.route("/logout", methods=["POST"])
 @requires("home.view")
 def logout():
     ConfirmForm()  # the CSRF check runs for every POST; nothing else to read
+    # Server-side: a copy of this session cookie stops working too.
+    operations.end_sessions(current_user._get_current_object(), action="logout")
+    db.session.commit()
+    id_token = session.pop(oidc.ID_TOKEN_KEY, None)
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
-    return redirect(url_for("accounts.login"))
+    # Signed in through ProConnect: end the provider's session too, which sends the person back here.
+    provider_logout = oidc.logout_url(url_for("accounts.login", _external=True), id_token)
+    return redirect(provider_logout or url_for("accounts.login"))
 
 
 @bp.route("/admin/users")

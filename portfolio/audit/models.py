@@ -25,6 +25,11 @@ ACTION_LABELS = {
     "amend": "Rectification",
     "deadline_done": "Échéance traitée",
     "generate": "Génération",
+    "logout": "Déconnexion",
+    "end_sessions": "Fin des sessions",
+    "link_proconnect": "Liaison ProConnect",
+    "change_password": "Changement de mot de passe",
+    "reset_password": "Réinitialisation du mot de passe",
 }
 
 
