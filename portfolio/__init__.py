@@ -115,6 +115,9 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from portfolio.accounts.access import refuse_undeclared_endpoints
     from portfolio.accounts.views import bp as accounts_bp
+    from portfolio.api import v1 as api_v1
+    from portfolio.api.docs_views import bp as api_docs_bp
+    from portfolio.api.token_views import bp as api_tokens_bp
     from portfolio.api.views import bp as api_bp
     from portfolio.audit.views import bp as audit_bp
     from portfolio.core import errors
@@ -144,8 +147,11 @@ def _register_blueprints(app: Flask) -> None:
         governance_calendar_bp,
         reminders_bp,
         api_bp,
+        api_docs_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    api_v1.init_app(app)  # before errors.register, whose handler replaces flask-smorest's
     errors.register(app)
 
 

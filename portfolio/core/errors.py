@@ -20,16 +20,44 @@ CSRF_MESSAGE = (
 )
 
 
-def render_error(code: int, title: str, message: str):
+#: The challenge of a 401 that names none: the API takes personal tokens (RFC 6750).
+DEFAULT_CHALLENGE = 'Bearer realm="Portfolio"'
+
+
+def render_error(code: int, title: str, message: str, details: dict | None = None):
     if request.path.startswith("/api/"):
-        return {"error": title, "message": message}, code
+        body = {"error": title, "message": message}
+        if details:
+            body["errors"] = details
+        return body, code
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _parameter_errors(error: HTTPException) -> dict | None:
+    """The messages of each invalid parameter (webargs puts them in `data`), by location."""
+    data = getattr(error, "data", None)
+    return data.get("messages") if isinstance(data, dict) else None
+
+
+def _first_message(details: dict | None) -> str | None:
+    for messages in (details or {}).values():
+        for name, texts in (messages.items() if isinstance(messages, dict) else ()):
+            text = texts[0] if isinstance(texts, list) and texts else texts
+            return f"Paramètre « {name} » : {text}"
+    return None
 
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     title, message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, MESSAGES[500])
-    return render_error(code, title, message)
+    details = _parameter_errors(error)
+    message = getattr(error, "api_message", None) or _first_message(details) or message
+    body, status = render_error(code, title, message, details)
+    # The exception's own headers (Allow of a 405, WWW-Authenticate of a 401) survive the French page.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    if code == 401 and not any(name.lower() == "www-authenticate" for name, _ in headers):
+        headers.append(("WWW-Authenticate", DEFAULT_CHALLENGE))
+    return body, status, headers
 
 
 def register(app) -> None:
