@@ -8,7 +8,6 @@ account is refused with 401, even with a session cookie beside it."""
 from flask import g, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
-from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import BadRequest, Unauthorized
 
 from portfolio.api import tokens
@@ -29,8 +28,9 @@ class InvalidToken(Unauthorized):
 
     api_message = "Le jeton d’API présenté est inconnu ou révoqué : créez-en un nouveau sur votre compte."
 
-    def __init__(self):
-        super().__init__(www_authenticate=WWWAuthenticate("Bearer", {"realm": REALM, "error": "invalid_token"}))
+    def get_headers(self, environ=None, scope=None):
+        # Quoted as RFC 6750's examples write it (werkzeug leaves plain tokens unquoted).
+        return [*super().get_headers(environ, scope), ("WWW-Authenticate", f'Bearer realm="{REALM}", error="invalid_token"')]
 
 
 class BadParameter(BadRequest):
@@ -38,7 +38,6 @@ class BadParameter(BadRequest):
 
     def __init__(self, parameter: str, message: str):
         super().__init__()
-        self.api_message = message
         self.data = {"messages": {"query": {parameter: [message]}}}
 
 
