@@ -1,6 +1,7 @@
 """API v1: personal tokens (Bearer or X-Api-Key, hashed, last use, revocation → 401), the holder's
 permissions and no more, the lists' filters and pagination links, the detail routes, the French
 JSON errors with their headers, the token page, and the generated OpenAPI 3.1 document."""
+import re
 from datetime import date
 
 import pytest
@@ -147,7 +148,7 @@ def test_the_startup_list_filters_and_links_its_pages_from_public_url(client, de
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [("per_page=101", "per_page"), ("page=0", "page"), ("phase=inconnue", "phase"), ("on=2026-13-01", "on"),
-     ("incubator=nulle-part", "incubator"), ("updated_since=hier", "updated_since")],
+     ("updated_since=hier", "updated_since")],
 )
 def test_bad_parameters_get_a_400_in_french_naming_them(client, demo, query, parameter):
     response = client.get(f"/api/v1/startups?{query}", headers=bearer(token_for(intrapreneur())))
@@ -155,6 +156,14 @@ def test_bad_parameters_get_a_400_in_french_naming_them(client, demo, query, par
     body = response.get_json()
     assert body["error"] == "Requête incorrecte" and f"« {parameter} »" in body["message"]
     assert parameter in body["errors"]["query"]
+
+
+def test_a_filter_naming_an_unknown_incubator_or_sponsor_is_a_404_naming_it(client, demo):
+    secret = token_for(intrapreneur())
+    for query, parameter in (("incubator=nulle-part", "incubator"), ("sponsor=personne", "sponsor")):
+        response = client.get(f"/api/v1/startups?{query}", headers=bearer(secret))
+        assert response.status_code == 404
+        assert f"« {parameter} »" in response.get_json()["message"] and "inconnu" in response.get_json()["message"]
 
 
 def test_a_startup_detail_has_its_phases_milestones_indicators_and_status(client, demo):
@@ -203,7 +212,7 @@ def test_the_openapi_document_is_3_1_generated_from_the_routes(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"] == "3.1.0"
     assert document["servers"] == [{"url": PUBLIC, "description": "Cette instance de Portfolio"}]
-    routes = {rule.rule.replace("<", "{").replace(">", "}").replace("int:", "") for rule in app.url_map.iter_rules()
+    routes = {re.sub(r"<(?:int(?:\(max=\d+\))?:)?(\w+)>", r"{\1}", rule.rule) for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("api_v1.")}
     assert set(document["paths"]) == routes
     assert document["components"]["securitySchemes"]["jeton"]["scheme"] == "bearer"

@@ -8,7 +8,7 @@ account is refused with 401, even with a session cookie beside it."""
 from flask import g, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
-from werkzeug.exceptions import BadRequest, Unauthorized
+from werkzeug.exceptions import NotFound, Unauthorized
 
 from portfolio.api import tokens
 from portfolio.api.v1.schemas import ErrorSchema
@@ -19,7 +19,7 @@ ERROR_DESCRIPTIONS = {
     400: "Paramètre invalide (le message dit lequel).",
     401: "Jeton absent, inconnu ou révoqué.",
     403: "Le titulaire du jeton n’a pas le droit de lire cette ressource.",
-    404: "Ressource introuvable.",
+    404: "Ressource introuvable (ou filtre nommant un incubateur, une organisation inconnus).",
 }
 
 
@@ -33,8 +33,9 @@ class InvalidToken(Unauthorized):
         return [*super().get_headers(environ, scope), ("WWW-Authenticate", f'Bearer realm="{REALM}", error="invalid_token"')]
 
 
-class BadParameter(BadRequest):
-    """400 for a query parameter the schema lets through but the data refuses (an unknown slug)."""
+class UnknownFilter(NotFound):
+    """404 for a filter naming an incubator or organisation that does not exist: the schema lets
+    any slug through, the data says which exist (a typo must not look like an empty portfolio)."""
 
     def __init__(self, parameter: str, message: str):
         super().__init__()

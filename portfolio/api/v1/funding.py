@@ -74,7 +74,7 @@ def conventions(page, per_page, on=None, status=None, year=None):
     return of_pagination(pagination, [_convention(convention, day) for convention in pagination.items])
 
 
-@bp.route("/conventions/<int:convention_id>")
+@bp.route("/conventions/<int(max=2147483647):convention_id>")
 @requires("funding.view")
 @bp.doc(tags=["Conventions"], summary="Une convention et ses lignes de financement, montants au jour `on`")
 @bp.arguments(schemas.OnArgs, location="query", as_kwargs=True)

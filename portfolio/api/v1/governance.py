@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.api.v1 import schemas
-from portfolio.api.v1.blueprint import BadParameter, bp, errors
+from portfolio.api.v1.blueprint import UnknownFilter, bp, errors
 from portfolio.api.v1.pagination import of_list, of_pagination
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
@@ -78,7 +78,7 @@ def meetings(page, per_page, kind=None, status=None):
     return of_pagination(pagination, [_meeting(meeting) for meeting in pagination.items])
 
 
-@bp.route("/meetings/<int:meeting_id>")
+@bp.route("/meetings/<int(max=2147483647):meeting_id>")
 @requires("meeting.view")
 @bp.doc(tags=["Gouvernance"], summary="Une réunion : ordre du jour, revues, décisions et actions de suivi")
 @bp.response(200, schemas.MeetingDetailSchema)
@@ -131,10 +131,10 @@ def _next_committee(row: schedule.CommitteeSchedule) -> dict:
 @bp.doc(tags=["Gouvernance"], summary="Le prochain comité d’investissement de chaque startup suivie, le plus urgent d’abord")
 @bp.arguments(schemas.NextCommitteeArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.page_of(schemas.NextCommitteeSchema, "NextCommitteePage"))
-@errors(400, 401, 403)
+@errors(400, 401, 403, 404)
 def next_committees(page, per_page, on=None, incubator=None, status=None):
     if incubator and incubator not in {slug for slug, _ in incubator_choices()}:
-        raise BadParameter("incubator", f"Incubateur inconnu : « {incubator} ».")
+        raise UnknownFilter("incubator", f"Incubateur inconnu : « {incubator} ».")
     rows = schedule.portfolio_schedule(on or today_in_paris(), incubator=incubator)
     if status:
         rows = [row for row in rows if row.status == status]

@@ -1,8 +1,8 @@
 """The API v1's shapes, as marshmallow schemas: the query parameters each route accepts (checked,
 French messages) and the JSON each returns. The OpenAPI document is generated from them."""
-from datetime import date
+from datetime import date, datetime, timezone
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from portfolio.funding.models import CONVENTION_STATUSES
 from portfolio.governance.models import MEETING_KINDS, MEETING_STATUSES
@@ -22,15 +22,27 @@ def _day_in_range(day: date) -> None:
         raise ValidationError("Choisissez un jour entre le 01/01/1900 et le 31/12/2999.")
 
 
+#: The same range, written where the document can say it (a pattern on the ISO form).
+DAY_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
 def _day(description: str = DAY_HELP) -> fields.Date:
     return fields.Date(
-        validate=_day_in_range, metadata={"description": description},
+        validate=_day_in_range, metadata={"description": description, "pattern": DAY_PATTERN},
         error_messages={"invalid": "Saisissez une date valide au format AAAA-MM-JJ (par exemple 2026-03-31)."},
     )
 
 
 def _choice(values, what: str) -> validate.OneOf:
     return validate.OneOf(list(values), error=f"{what} : valeur inconnue ; choisissez parmi {{choices}}.")
+
+
+def _decimal(description: str | None = None, **options) -> fields.Decimal:
+    """An exact amount or value, written as a decimal string ("452900.00"), never a float."""
+    metadata = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+    if description:
+        metadata["description"] = description
+    return fields.Decimal(as_string=True, metadata=metadata, **options)
 
 
 class ErrorSchema(Schema):
@@ -121,10 +133,16 @@ class StartupListArgs(PageArgs):
         error_messages={"invalid": "Saisissez un instant ISO 8601 avec son fuseau (par exemple 2026-03-31T08:00:00+02:00)."},
     )
 
-    @validates("updated_since")
-    def _sensible_instant(self, value, **kwargs):
-        if not EARLIEST_DAY.year <= value.year <= LATEST_DAY.year:
-            raise ValidationError("Choisissez un instant entre 1900 et 2999.")
+    @post_load
+    def _bounded_instant(self, data, **kwargs):
+        """An instant before 1900 means "since always", one after 2999 "never": kept within what the
+        database stores (year 1 at +05:00 is before the first representable UTC instant)."""
+        since = data.get("updated_since")
+        if since is not None and since.year < EARLIEST_DAY.year:
+            data["updated_since"] = datetime(EARLIEST_DAY.year, 1, 1, tzinfo=timezone.utc)
+        elif since is not None and since.year > LATEST_DAY.year:
+            data["updated_since"] = datetime(LATEST_DAY.year, 12, 31, tzinfo=timezone.utc)
+        return data
 
 
 class StartupSummarySchema(Schema):
@@ -158,7 +176,7 @@ class MilestoneSchema(Schema):
 
 class MeasurementSchema(Schema):
     date = fields.Date(required=True)
-    value = fields.Decimal(required=True, as_string=True)
+    value = _decimal(required=True)
 
 
 class IndicatorSchema(Schema):
@@ -212,8 +230,8 @@ class ConventionListArgs(PageArgs, OnArgs):
 
 
 class AmountsSchema(Schema):
-    ae = fields.Decimal(required=True, as_string=True, metadata={"description": "Autorisations d’engagement (euros)."})
-    cp = fields.Decimal(required=True, as_string=True, metadata={"description": "Crédits de paiement (euros)."})
+    ae = _decimal("Autorisations d’engagement (euros).", required=True)
+    cp = _decimal("Crédits de paiement (euros).", required=True)
 
 
 class PartySchema(Schema):
@@ -278,7 +296,7 @@ class DecisionSchema(Schema):
     outcome_label = fields.String(required=True)
     phase_change_to = fields.String(allow_none=True)
     phase_change_on = fields.Date(allow_none=True)
-    amount_granted = fields.Decimal(allow_none=True, as_string=True)
+    amount_granted = _decimal(allow_none=True)
     conditions = fields.String(allow_none=True)
     reserves = fields.String(allow_none=True)
     validated_at = fields.AwareDateTime(allow_none=True)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 from portfolio.accounts.access import authorize, requires
 from portfolio.api.status import startup_status
 from portfolio.api.v1 import schemas
-from portfolio.api.v1.blueprint import BadParameter, bp, errors
+from portfolio.api.v1.blueprint import UnknownFilter, bp, errors
 from portfolio.api.v1.pagination import of_pagination
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
@@ -22,9 +22,9 @@ def _ref(obj) -> dict | None:
 
 
 def _known_slug(model, slug: str | None, parameter: str, what: str) -> None:
-    """Refuse a filter naming an incubator or organisation that does not exist, as the page does."""
+    """Refuse a filter naming an incubator or organisation that does not exist (the page refuses it too)."""
     if slug and not db.session.scalar(select(exists().where(model.slug == slug))):
-        raise BadParameter(parameter, f"{what} inconnu : « {slug} ».")
+        raise UnknownFilter(parameter, f"{what} inconnu : « {slug} ».")
 
 
 @bp.route("/startups")
@@ -32,7 +32,7 @@ def _known_slug(model, slug: str | None, parameter: str, what: str) -> None:
 @bp.doc(tags=["Startups"], summary="Le portefeuille, filtré comme sur la page Portefeuille")
 @bp.arguments(schemas.StartupListArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.page_of(schemas.StartupSummarySchema, "StartupPage"))
-@errors(400, 401)
+@errors(400, 401, 404)
 def startups(page, per_page, phase=None, incubator=None, sponsor=None, on=None, updated_since=None):
     _known_slug(Incubator, incubator, "incubator", "Incubateur")
     _known_slug(Organisation, sponsor, "sponsor", "Sponsor")
