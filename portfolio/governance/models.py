@@ -104,6 +104,11 @@ class Meeting(Audited, db.Model):
     def __str__(self) -> str:
         return self.title
 
+    def revise(self, now: datetime | None = None) -> None:
+        """Its time, place or status changed: the calendar event's SEQUENCE goes up, LAST-MODIFIED is now."""
+        self.sequence = (self.sequence or 0) + 1
+        self.revised_at = now or utcnow()
+
 
 class Participant(Audited, db.Model):
     """Someone invited: an account of the application, or a named outside guest."""
