@@ -68,6 +68,11 @@ class Config:
     MAIL_TIMEOUT_SECONDS = int(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
     #: The site's address as people reach it, for the links in e-mails (built outside any request).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+    #: Behind a reverse proxy: trust this many proxies' X-Forwarded-For/-Proto/-Host/-Port/-Prefix
+    #: (werkzeug's ProxyFix), so that the client address (login limit) and the scheme (HTTPS
+    #: redirect, secure cookies) are the real ones. 0 (the default) trusts no header: set it only
+    #: when a proxy in front of the app sets them. Links and calendars always use PUBLIC_URL.
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0") or 0)
     #: Adds /bench/hello, the benchmark's reference route (benchmarks/run.py sets it).
     BENCHMARK_ROUTES = _bool("BENCHMARK_ROUTES", False)
     #: Largest registry archive the admin may upload (/admin/import), in bytes.

@@ -35,6 +35,7 @@ def create_app(config: str | type[Config] | None = None, overrides: dict | None 
     if overrides:
         app.config.update(overrides)
     _refuse_unsafe_production(app)
+    _trust_proxies(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'portfolio.sqlite3'}"
@@ -67,6 +68,15 @@ def _refuse_unsafe_production(app: Flask) -> None:
             "Refusing to start in production without a real SECRET_KEY "
             "(set the SECRET_KEY environment variable to at least 32 random characters)."
         )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """PROXY_FIX=N: the app sits behind N reverse proxies, whose X-Forwarded-* headers it believes."""
+    hops = app.config.get("PROXY_FIX") or 0
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
 
 def _init_extensions(app: Flask) -> None:

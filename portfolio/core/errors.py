@@ -55,12 +55,18 @@ def handle_http_error(error: HTTPException):
     body, status = render_error(code, title, message, details)
     # The exception's own headers (Allow of a 405, WWW-Authenticate of a 401) survive the French page.
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
-    if code == 401 and not any(name.lower() == "www-authenticate" for name, _ in headers):
-        headers.append(("WWW-Authenticate", DEFAULT_CHALLENGE))
     return body, status, headers
+
+
+def challenge_unauthorized(response):
+    """after_request: every 401 names how to authenticate (RFC 9110), whichever view answered it."""
+    if response.status_code == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = DEFAULT_CHALLENGE
+    return response
 
 
 def register(app) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     # Unhandled exceptions reach here as a 500 (the traceback is logged by Flask).
     app.register_error_handler(500, handle_http_error)
+    app.after_request(challenge_unauthorized)
