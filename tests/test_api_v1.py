@@ -133,7 +133,7 @@ def test_the_startup_list_filters_and_links_its_pages_from_public_url(client, de
     first = client.get("/api/v1/startups?per_page=1", headers=bearer(secret)).get_json()
     pagination = first["pagination"]
     assert pagination["per_page"] == 1 and pagination["pages"] == pagination["total"] > 1
-    assert pagination["prev"] is None if "prev" in pagination else pagination["links"]["prev"] is None
+    assert pagination["links"]["prev"] is None
     assert pagination["links"]["next"].startswith(f"{PUBLIC}/api/v1/startups?")
     assert "page=2" in pagination["links"]["next"]
     second = client.get(pagination["links"]["next"].removeprefix(PUBLIC), headers=bearer(secret)).get_json()
@@ -276,3 +276,9 @@ def test_the_day_limits_of_a_date_parameter(client, demo):
     secret = token_for(intrapreneur())
     assert client.get("/api/v1/startups?on=1899-12-31", headers=bearer(secret)).status_code == 400
     assert client.get(f"/api/v1/startups?on={date(2020, 1, 1).isoformat()}", headers=bearer(secret)).status_code == 200
+
+
+def test_the_header_links_to_the_token_page_and_the_footer_to_the_documentation(client, demo, login):
+    login(intrapreneur(), password="demo-portfolio")
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/compte/jetons"' in html and 'href="/api/v1/docs"' in html
