@@ -282,3 +282,13 @@ def test_the_header_links_to_the_token_page_and_the_footer_to_the_documentation(
     login(intrapreneur(), password="demo-portfolio")
     html = client.get("/").get_data(as_text=True)
     assert 'href="/compte/jetons"' in html and 'href="/api/v1/docs"' in html
+
+
+def test_a_startups_status_says_what_the_next_committees_say(client, demo):
+    secret = token_for(persona("presidente@demo.beta.gouv.fr"))
+    rows = client.get("/api/v1/next-committees?per_page=100", headers=bearer(secret)).get_json()["items"]
+    row = rows[0]
+    status = client.get(f"/api/v1/startups/{row['slug']}", headers=bearer(secret)).get_json()["status"]
+    assert (status["next_committee_due"], status["run_out"], status["last_committee"], status["committee_status"]) == (
+        row["next_committee"], row["run_out"], row["last_committee"], row["status"]
+    )

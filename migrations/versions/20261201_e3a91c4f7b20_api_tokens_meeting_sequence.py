@@ -1,7 +1,7 @@
 """api_tokens; meetings.sequence and meetings.revised_at (the calendar event's revisions)
 
 Revision ID: e3a91c4f7b20
-Revises: c7a2d5e91f34
+Revises: e3a9c41d7b20
 Create Date: 2026-12-01 19:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3a91c4f7b20'
-down_revision = 'c7a2d5e91f34'
+down_revision = 'e3a9c41d7b20'
 branch_labels = None
 depends_on = None
 

@@ -1,42 +1,48 @@
 """A startup's status as the API gives it: current phase and since when, last and next committee,
-when the next one is due and its funding run-out.
+when the next one is due, its committee situation and its funding run-out.
 
-The one place the API reads it from, through the functions the pages use today (the phase rule of
-`startups.phases`, the committee schedule of `governance.schedule`); when the derived status row
-per startup lands, this function reads that row instead and nothing else in the API changes."""
+Read from the startup's derived status row (`portfolio.status`), as the startup page reads it, so
+that the API, the pages, the exports and the reminders say the same thing."""
 from dataclasses import dataclass
 from datetime import date
 
-from portfolio.governance import schedule
-from portfolio.startups import phases
+from portfolio.governance.doctrine import committee_status
 from portfolio.startups.models import Startup
+from portfolio.startups.phases import ACTIVE_PHASES
+from portfolio.status import store
 
 
 @dataclass(frozen=True)
-class StartupStatus:
+class StatusView:
     on: date
-    phase: str | None
-    phase_since: date | None
-    last_committee: date | None
+    phase: str | None = None
+    phase_since: date | None = None
+    last_committee: date | None = None
     #: The next investment committee already scheduled, if any.
-    next_committee: date | None
+    next_committee: date | None = None
     #: The doctrine's deadline for the next committee (None when the startup is not followed).
-    next_committee_due: date | None
-    #: One of governance.schedule.STATUSES, or None when the startup is not in a followed phase.
-    committee_status: str | None
-    run_out: date | None
+    next_committee_due: date | None = None
+    #: One of governance.doctrine.STATUSES, or None when the startup is not in a followed phase.
+    committee_status: str | None = None
+    run_out: date | None = None
 
 
-def startup_status(startup: Startup, today: date) -> StartupStatus:
-    current = phases.phase_span_on(startup.phase_spans, today)
-    committee = schedule.next_committee_for(startup, today)
-    return StartupStatus(
+def startup_status(startup: Startup, today: date) -> StatusView:
+    store.refresh(today)
+    row = store.status_of(startup.id)
+    if row is None:
+        return StatusView(on=today)
+    followed = row.phase in ACTIVE_PHASES
+    return StatusView(
         on=today,
-        phase=current.phase if current else None,
-        phase_since=current.start if current else None,
-        last_committee=committee.last_committee if committee else None,
-        next_committee=committee.scheduled_on if committee else None,
-        next_committee_due=committee.next_committee if committee else None,
-        committee_status=committee.status if committee else None,
-        run_out=committee.run_out if committee else None,
+        phase=row.phase,
+        phase_since=row.phase_since,
+        last_committee=row.last_committee_on,
+        next_committee=row.next_committee_on,
+        next_committee_due=row.committee_due_on,
+        committee_status=(
+            committee_status(today, row.last_committee_on, row.committee_due_on, row.next_committee_on)
+            if followed else None
+        ),
+        run_out=row.run_out_on,
     )
