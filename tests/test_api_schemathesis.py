@@ -12,7 +12,7 @@ from portfolio.extensions import db
 
 from governance_helpers import committee, persona
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 
 
 @pytest.fixture

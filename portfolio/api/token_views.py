@@ -1,6 +1,6 @@
 """The holder's page of personal API tokens (`/compte/jetons`): the list, creating one (its secret
 shown once, on the answer to the creation), revoking one. Each person sees and revokes only theirs."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
