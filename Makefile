@@ -54,6 +54,8 @@ db: install
 demo: db
 	$(BIN)/flask demo load
 
+# The links in e-mails and calendars follow where `make run` listens (PUBLIC_URL=… overrides it).
+run: export PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install assets demo
 	@echo
 	@echo "Portfolio démarre sur http://$(HOST):$(PORT)/ (Ctrl-C pour arrêter)."

@@ -85,6 +85,11 @@ class Config:
     PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
     #: Prefix of the rate limiter's keys in its storage (several deployments may share one Redis).
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "portfolio")
+    #: Behind a reverse proxy: trust this many proxies' X-Forwarded-For/-Proto/-Host/-Port/-Prefix
+    #: (werkzeug's ProxyFix), so that the client address (login limit) and the scheme (HTTPS
+    #: redirect, secure cookies) are the real ones. 0 (the default) trusts no header: set it only
+    #: when a proxy in front of the app sets them. Links and calendars always use PUBLIC_URL.
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0") or 0)
     #: Adds /bench/hello, the benchmark's reference route (benchmarks/run.py sets it).
     BENCHMARK_ROUTES = _bool("BENCHMARK_ROUTES", False)
     #: Largest registry archive the admin may upload (/admin/import), in bytes.

@@ -35,6 +35,7 @@ def create_app(config: str | type[Config] | None = None, overrides: dict | None 
     if overrides:
         app.config.update(overrides)
     _refuse_unsafe_production(app)
+    _trust_proxies(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'portfolio.sqlite3'}"
@@ -76,6 +77,15 @@ def _content_security_policy(identity_provider: str | None) -> dict:
     if identity_provider is None:
         return CONTENT_SECURITY_POLICY
     return {**CONTENT_SECURITY_POLICY, "form-action": ["'self'", identity_provider]}
+
+
+def _trust_proxies(app: Flask) -> None:
+    """PROXY_FIX=N: the app sits behind N reverse proxies, whose X-Forwarded-* headers it believes."""
+    hops = app.config.get("PROXY_FIX") or 0
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -164,6 +174,9 @@ def _register_blueprints(app: Flask) -> None:
     from portfolio.accounts.account_views import bp as account_bp
     from portfolio.accounts.sign_in_views import bp as sign_in_bp
     from portfolio.accounts.views import bp as accounts_bp
+    from portfolio.api import v1 as api_v1
+    from portfolio.api.docs_views import bp as api_docs_bp
+    from portfolio.api.token_views import bp as api_tokens_bp
     from portfolio.api.views import bp as api_bp
     from portfolio.audit.views import bp as audit_bp
     from portfolio.core import errors
@@ -195,8 +208,11 @@ def _register_blueprints(app: Flask) -> None:
         governance_calendar_bp,
         reminders_bp,
         api_bp,
+        api_docs_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(blueprint)
+    api_v1.init_app(app)  # before errors.register, whose handler replaces flask-smorest's
     errors.register(app)
 
 

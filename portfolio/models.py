@@ -42,3 +42,4 @@ from portfolio.reminders.models import (  # noqa: F401
     OutboxMessage,
 )
 from portfolio.status.models import StartupStatus  # noqa: F401
+from portfolio.api.models import ApiToken  # noqa: F401

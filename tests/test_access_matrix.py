@@ -48,6 +48,9 @@ COMMITTEE_FOLLOWERS = frozenset({"admin", "committee_chair", "coach", "coach_oth
 #: The person the sample deadline is due from and the sample notification is for.
 SAMPLE_REMINDER_RECIPIENT = frozenset({"intrapreneur"})
 
+#: The holder of the sample personal API token.
+SAMPLE_API_TOKEN_HOLDER = frozenset({"intrapreneur"})
+
 #: endpoint -> {method: roles that may use it}. The sample objects are in `sample`.
 EXPECTED = {
     "static": {"GET": EVERYONE},
@@ -73,6 +76,23 @@ EXPECTED = {
     "sign_in.password_reset": {"GET": EVERYONE, "POST": EVERYONE},
     "audit.log": {"GET": ADMIN},
     "api.startup": {"GET": LOGGED_IN},
+    "api_v1.startups": {"GET": LOGGED_IN},
+    "api_v1.startup": {"GET": LOGGED_IN},
+    "api_v1.incubators": {"GET": LOGGED_IN},
+    "api_v1.incubator": {"GET": LOGGED_IN},
+    "api_v1.organisations": {"GET": LOGGED_IN},
+    "api_v1.organisation": {"GET": LOGGED_IN},
+    "api_v1.conventions": {"GET": FUNDING_READERS},
+    "api_v1.convention": {"GET": FUNDING_READERS},
+    # The list shows each person the meetings they may read (none at all for some).
+    "api_v1.meetings": {"GET": LOGGED_IN},
+    "api_v1.meeting": {"GET": SAMPLE_MEETING_READERS},
+    "api_v1.next_committees": {"GET": COMMITTEE_FOLLOWERS},
+    # The API's description, not its data.
+    "api_docs.openapi_json": {"GET": EVERYONE},
+    "api_docs.docs": {"GET": EVERYONE},
+    "api_tokens.token_list": {"GET": LOGGED_IN, "POST": LOGGED_IN},
+    "api_tokens.token_revoke": {"GET": SAMPLE_API_TOKEN_HOLDER, "POST": SAMPLE_API_TOKEN_HOLDER},
     "imports.upload": {"GET": ADMIN, "POST": ADMIN},
     "portfolio.startup_list": {"GET": LOGGED_IN},
     "portfolio.export_csv": {"GET": LOGGED_IN},
@@ -181,6 +201,7 @@ def sample(app, demo, make_user):
     }
     url_args.update(_governance_records(url_args["meeting_id"], accounts))
     url_args.update(_reminder_records(accounts["intrapreneur"]))
+    url_args.update(_api_token_records(accounts["intrapreneur"]))
     return {"accounts": {role: user.email for role, user in accounts.items()}, "url_args": url_args}
 
 
@@ -255,6 +276,15 @@ def _reminder_records(recipient) -> dict:
     db.session.add_all([deadline, notification, message])
     db.session.commit()
     return {"deadline_id": deadline.id, "notification_id": notification.id, "message_id": message.id}
+
+
+def _api_token_records(holder) -> dict:
+    """A personal API token of `holder`."""
+    from portfolio.api import tokens
+
+    new_token = tokens.create_token(holder, "Jeton de la matrice")
+    db.session.commit()
+    return {"token_id": new_token.token.id}
 
 
 def _governance_records(meeting_id: int, accounts: dict) -> dict:

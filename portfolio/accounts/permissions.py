@@ -114,6 +114,11 @@ def _reminder_recipients(user, item) -> bool:
     return item.is_due_from(user)
 
 
+def _token_holders(user, token) -> bool:
+    """Anyone manages their own API tokens (with none named: their list); nobody another's."""
+    return token is None or token.user_id == user.id
+
+
 POLICY: dict[str, Rule] = {
     "home.view": _any_user,
     "users.manage": _admin_only,
@@ -134,6 +139,7 @@ POLICY: dict[str, Rule] = {
     "governance.calendar": _any_user,
     "reminders.own": _reminder_recipients,
     "reminders.manage": _admin_only,
+    "api.tokens": _token_holders,
 }
 
 

@@ -20,19 +20,53 @@ CSRF_MESSAGE = (
 )
 
 
-def render_error(code: int, title: str, message: str):
+#: The challenge of a 401 that names none: the API takes personal tokens (RFC 6750).
+DEFAULT_CHALLENGE = 'Bearer realm="Portfolio"'
+
+
+def render_error(code: int, title: str, message: str, details: dict | None = None):
     if request.path.startswith("/api/"):
-        return {"error": title, "message": message}, code
+        body = {"error": title, "message": message}
+        if details:
+            body["errors"] = details
+        return body, code
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _parameter_errors(error: HTTPException) -> dict | None:
+    """The messages of each invalid parameter (webargs puts them in `data`), by location."""
+    data = getattr(error, "data", None)
+    return data.get("messages") if isinstance(data, dict) else None
+
+
+def _first_message(details: dict | None) -> str | None:
+    for messages in (details or {}).values():
+        for name, texts in (messages.items() if isinstance(messages, dict) else ()):
+            text = texts[0] if isinstance(texts, list) and texts else texts
+            return f"Paramètre « {name} » : {text}"
+    return None
 
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
     title, message = CSRF_MESSAGE if isinstance(error, CSRFError) else MESSAGES.get(code, MESSAGES[500])
-    return render_error(code, title, message)
+    details = _parameter_errors(error)
+    message = getattr(error, "api_message", None) or _first_message(details) or message
+    body, status = render_error(code, title, message, details)
+    # The exception's own headers (Allow of a 405, WWW-Authenticate of a 401) survive the French page.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return body, status, headers
+
+
+def challenge_unauthorized(response):
+    """after_request: every 401 names how to authenticate (RFC 9110), whichever view answered it."""
+    if response.status_code == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = DEFAULT_CHALLENGE
+    return response
 
 
 def register(app) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     # Unhandled exceptions reach here as a 500 (the traceback is logged by Flask).
     app.register_error_handler(500, handle_http_error)
+    app.after_request(challenge_unauthorized)

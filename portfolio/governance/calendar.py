@@ -7,12 +7,12 @@ token only (no login: calendar clients cannot log in); revoking the token closes
 import secrets
 from datetime import date, datetime, timedelta
 
-from flask import has_request_context, request, url_for
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.accounts.models import User
+from portfolio.core.public_urls import public_host, public_url
 from portfolio.extensions import db
 from portfolio.governance.models import (
     MEETING_KINDS,
@@ -112,8 +112,8 @@ def _calendar(name: str | None = None) -> Calendar:
 
 
 def _uid(kind: str, identifier: int) -> str:
-    host = request.host.split(":")[0] if has_request_context() else "portfolio"
-    return f"{kind}-{identifier}@{host}"
+    """Stable whatever address the file was fetched by: the host of PUBLIC_URL, never the request's."""
+    return f"{kind}-{identifier}@{public_host()}"
 
 
 def _address(email: str, name: str, role: str | None = None) -> vCalAddress:
@@ -126,9 +126,9 @@ def _address(email: str, name: str, role: str | None = None) -> vCalAddress:
     return address
 
 
-def _meeting_url(meeting: Meeting) -> str | None:
-    """The meeting's page (an absolute URL needs the request's host)."""
-    return url_for(MEETING_PAGE, meeting_id=meeting.id, _external=True) if has_request_context() else None
+def _meeting_url(meeting: Meeting) -> str:
+    """The meeting's page, at the site's public address."""
+    return public_url(MEETING_PAGE, meeting_id=meeting.id)
 
 
 def meeting_end(meeting: Meeting) -> datetime:
@@ -154,6 +154,9 @@ def meeting_event(meeting: Meeting) -> Event:
     event = Event()
     event.add("uid", _uid("meeting", meeting.id))
     event.add("dtstamp", utcnow())
+    # A client that imported the event replaces it by one with a higher SEQUENCE (RFC 5545 3.8.7.4).
+    event.add("sequence", meeting.sequence or 0)
+    event.add("last-modified", meeting.revised_at or meeting.created_at)
     event.add("summary", meeting.title)
     event.add("dtstart", to_paris(meeting.starts_at))
     event.add("dtend", to_paris(meeting_end(meeting)))
@@ -167,9 +170,7 @@ def meeting_event(meeting: Meeting) -> Event:
     agenda = agenda_lines(meeting)
     description += ["", "Ordre du jour :", *agenda] if agenda else ["", "Ordre du jour à venir."]
     event.add("description", "\n".join(description))
-    url = _meeting_url(meeting)
-    if url:
-        event.add("url", url)
+    event.add("url", _meeting_url(meeting))
     if meeting.chair is not None:
         event.add("organizer", _address(meeting.chair.email, meeting.chair.name))
     for participant in meeting.participants:

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portfolio.accounts.access import authorize, public, requires
 from portfolio.accounts.forms import ConfirmForm
+from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
 from portfolio.governance import calendar
 from portfolio.governance.models import Meeting
@@ -36,7 +37,7 @@ def meeting_ics(meeting_id: int):
 @requires("governance.calendar")
 def my_calendar():
     token = calendar.active_token(current_user)
-    feed_url = url_for(".feed", token=token.token, _external=True) if token else None
+    feed_url = public_url("governance_calendar.feed", token=token.token) if token else None
     return render_template("governance/calendar.html", token=token, feed_url=feed_url, form=ConfirmForm())
 
 

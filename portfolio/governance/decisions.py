@@ -48,6 +48,7 @@ def record_attendance(
         assign(meeting, minutes=clean_text(minutes))
         if meeting.status == "scheduled":
             meeting.status = "held"
+            meeting.revise()
         db.session.flush()
 
 
@@ -253,4 +254,5 @@ def close_meeting(meeting: Meeting, now: datetime | None = None) -> None:
     with described(action="close"):
         meeting.status = "closed"
         meeting.closed_at = now or utcnow()
+        meeting.revise(meeting.closed_at)
         db.session.flush()

@@ -90,6 +90,10 @@ class Meeting(Versioned, Audited, db.Model):
     #: "local", or "registry" for a committee recreated from a registry `committee` event.
     source: Mapped[str] = mapped_column(String(20), default="local")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The calendar event's SEQUENCE: 0 when scheduled, raised by each change of time, place or status.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When its time, place or status last changed (the event's LAST-MODIFIED); null until then.
+    revised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     participants: Mapped[list["Participant"]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="Participant.id"
@@ -100,6 +104,11 @@ class Meeting(Versioned, Audited, db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def revise(self, now: datetime | None = None) -> None:
+        """Its time, place or status changed: the calendar event's SEQUENCE goes up, LAST-MODIFIED is now."""
+        self.sequence = (self.sequence or 0) + 1
+        self.revised_at = now or utcnow()
 
 
 class Participant(Audited, db.Model):

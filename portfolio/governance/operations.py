@@ -192,6 +192,7 @@ def edit_meeting(
             "Une instance de gouvernance examine une seule startup : "
             "retirez d’abord les autres revues de l’ordre du jour."
         )
+    revised = (starts_at, location, video_link) != (meeting.starts_at, meeting.location, meeting.video_link)
     changed = assign(
         meeting,
         kind=kind,
@@ -201,6 +202,8 @@ def edit_meeting(
         video_link=video_link,
         chair_id=chair.id,
     )
+    if revised:
+        meeting.revise()
     meeting.chair = chair
     _seat_chair(meeting)
     db.session.flush()
@@ -213,6 +216,7 @@ def cancel_meeting(meeting: Meeting) -> None:
         raise GovernanceError("Des décisions sont enregistrées pour cette réunion : elle ne peut plus être annulée.")
     with described(action="cancel"):
         meeting.status = "cancelled"
+        meeting.revise()
         db.session.flush()
 
 

@@ -20,7 +20,8 @@ UNCHANGED = " Rien n’a changé depuis le dernier calcul des échéances : il n
     help="L’instant du passage, avec son fuseau (par exemple 2026-11-01T08:00+01:00) ; maintenant par défaut.",
 )
 def sweep_command(as_json: bool, now: datetime | None):
-    """Run one sweep of the reminders now (the scheduler runs the same every REMINDER_SWEEP_SECONDS)."""
+    """Run one sweep of the reminders now (the scheduler runs the same every REMINDER_SWEEP_SECONDS).
+    Exits with status 1 when a delivery failed, so that cron, CI or a supervisor sees it."""
     result = run_sweep(now)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -37,3 +38,6 @@ def sweep_command(as_json: bool, now: datetime | None):
                 f"  échec pour {failure.recipient} (notifications {', '.join(map(str, failure.notification_ids))}) : "
                 f"{failure.error} ; nouvel essai à partir du {failure.next_attempt_at.isoformat()}"
             )
+    if result.failed:
+        click.echo(f"{result.failed} envoi(s) en échec : ils seront retentés au prochain passage.", err=True)
+        raise SystemExit(1)

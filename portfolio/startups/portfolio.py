@@ -60,6 +60,8 @@ class PortfolioQuery:
     flag: str | None = None
     #: One of SORTS.
     sort: str = "name"
+    #: Only the startups whose record changed at or after this instant (the API's `updated_since`).
+    updated_since: datetime | None = None
 
 
 @dataclass
@@ -187,6 +189,8 @@ class _Statement:
             statement = statement.where(sponsored)
         if query.text and query.text.strip():
             statement = statement.where(StartupStatus.search_text.contains(fold_text(query.text.strip()), autoescape=True))
+        if query.updated_since is not None:
+            statement = statement.where(Startup.updated_at >= query.updated_since)
         if query.flag == "stale":
             statement = statement.where(self.stale)
         elif query.flag == "long_in_phase":
