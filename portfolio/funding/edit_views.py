@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.forms import ConfirmForm
+from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.funding import documents, operations, queries
 from portfolio.funding.forms import (
@@ -330,8 +331,8 @@ def amendment_add(convention_id: int):
             return _failed("funding/amendment_form.html", error, **context)
         db.session.commit()
         flash(
-            f"{recorded.amendment} enregistré : {len(recorded.changed)} ligne(s) modifiée(s), "
-            f"{len(recorded.added)} ligne(s) ajoutée(s).",
+            f"{recorded.amendment} enregistré : {counted(len(recorded.changed), 'ligne modifiée')}, "
+            f"{counted(len(recorded.added), 'ligne ajoutée')}.",
             "success",
         )
         return _back(convention, "avenants")

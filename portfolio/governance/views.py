@@ -13,6 +13,7 @@ from flask_login import current_user
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
+from portfolio.core.french import counted
 from portfolio.core.pages import cached_body
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
@@ -242,7 +243,7 @@ def pack_send(meeting_id: int):
         except operations.GovernanceError as error:
             return rule_broken(meeting, error, "dossier")
         db.session.commit()
-        flash(f"Envoi enregistré : dossier noté comme envoyé à {len(recipients)} destinataire(s).", "success")
+        flash(f"Envoi enregistré : dossier noté comme envoyé à {counted(len(recipients), 'destinataire')}.", "success")
         return redirect(meeting_url(meeting, "dossier"))
     recipients = operations.pack_recipients(meeting)
     question = (

@@ -1,9 +1,7 @@
-"""The portfolio: the list of startups with its filters, funnel and flags, and its CSV export."""
-import csv
-import io
+"""The portfolio: the list of startups with its filters, funnel and flags, and its exports (CSV, .xlsx)."""
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField
@@ -12,6 +10,8 @@ from wtforms.validators import Length, Optional, ValidationError
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
 from portfolio.audit import versions
+from portfolio.core import exports
+from portfolio.core.exports import Column, Table
 from portfolio.core.pages import request_key
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
@@ -32,18 +32,18 @@ def _install_text_folding(state) -> None:
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2024-03-31)."
 FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "sort")
 CSV_COLUMNS = (
-    "slug",
-    "name",
-    "incubator",
-    "co_incubators",
-    "phase",
-    "phase_label",
-    "phase_since",
-    "days_in_phase",
-    "sponsors",
-    "updated_at",
-    "stale",
-    "long_in_phase",
+    Column("slug", "Identifiant"),
+    Column("name", "Startup"),
+    Column("incubator", "Incubateur"),
+    Column("co_incubators", "Co-incubateurs"),
+    Column("phase", "Phase (code)"),
+    Column("phase_label", "Phase"),
+    Column("phase_since", "En phase depuis le", "date"),
+    Column("days_in_phase", "Jours dans la phase", "integer"),
+    Column("sponsors", "Sponsors"),
+    Column("updated_at", "Dernière mise à jour", "date"),
+    Column("stale", "Pas à jour", "flag"),
+    Column("long_in_phase", "Phase longue", "flag"),
 )
 
 
@@ -170,50 +170,39 @@ def _list_body() -> _ListBody | None:
     return _ListBody(Markup(html), tuple(sorted(dict(_filter_args(), on=query.on.isoformat()).items())))
 
 
-@bp.route("/export.csv")
-@requires("startup.view")
-def export_csv():
+def _export(extension: str):
     form = _read_filters()
     if form.errors:
         return _render_invalid(form)
     query = form.to_query()
-    rows = portfolio.all_rows(query)
-    return Response(
-        _csv_text(rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="portefeuille-startups-{query.on.isoformat()}.csv"'},
+    table = Table(CSV_COLUMNS, [_export_row(row) for row in portfolio.all_rows(query)], "Portefeuille")
+    return exports.response(table, f"portefeuille-startups-{query.on.isoformat()}", extension)
+
+
+@bp.route("/export.csv")
+@requires("startup.view")
+def export_csv():
+    return _export("csv")
+
+
+@bp.route("/export.xlsx")
+@requires("startup.view")
+def export_xlsx():
+    return _export("xlsx")
+
+
+def _export_row(row: portfolio.PortfolioRow) -> tuple:
+    return (
+        row.slug,
+        row.name,
+        row.incubator,
+        "|".join(row.co_incubators),
+        row.phase,
+        row.phase_label,
+        row.phase_since,
+        row.days_in_phase,
+        "|".join(row.sponsors),
+        to_paris(row.updated_at).date() if row.updated_at else None,  # the day the list shows
+        row.stale,
+        row.long_in_phase,
     )
-
-
-def _csv_text(rows: list[portfolio.PortfolioRow]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            (
-                row.slug,
-                _cell(row.name),
-                _cell(row.incubator or ""),
-                _cell("|".join(row.co_incubators)),
-                row.phase or "",
-                row.phase_label,
-                row.phase_since.isoformat() if row.phase_since else "",
-                "" if row.days_in_phase is None else row.days_in_phase,
-                _cell("|".join(row.sponsors)),
-                _iso_day(row.updated_at),
-                "oui" if row.stale else "non",
-                "oui" if row.long_in_phase else "non",
-            )
-        )
-    return buffer.getvalue()
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (a cell starting with = + - @ is one)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _iso_day(moment) -> str:
-    """The day of `moment` in Paris, as YYYY-MM-DD (the list shows the same day)."""
-    return to_paris(moment).date().isoformat() if moment else ""
