@@ -202,6 +202,8 @@ def _confirm_removal(convention, obj, title: str, question: str, remove, done: s
     return render_template(
         "accounts/confirm.html", form=form, title=title, question=question, confirm_label="Retirer",
         cancel_url=url_for("funding.convention_detail", convention_id=convention.id, _anchor=anchor),
+        crumb=("Conventions", url_for("funding.convention_list"), convention.reference,
+               url_for("funding.convention_detail", convention_id=convention.id)),
     )
 
 

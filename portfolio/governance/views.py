@@ -222,6 +222,7 @@ def confirm_page(meeting, title: str, question: str, confirm_label: str, form=No
         question=question,
         confirm_label=confirm_label,
         cancel_url=meeting_url(meeting),
+        crumb=("Comités", url_for("governance.meeting_list"), meeting.title, meeting_url(meeting)),
     )
 
 
