@@ -154,3 +154,19 @@ def test_a_startup_with_many_milestones_shows_the_newest_and_pages_the_rest(app,
     assert last.count("data-milestone=") == total - (last_page - 1) * app.config["PAGE_SIZE"]
     # finance reads, but may not correct
     assert "Corriger" not in first
+
+
+def test_a_startup_page_with_1700_milestones_stays_light(as_user, people):
+    subject = signaux_faibles()
+    with acting_as(label="test"):
+        subject.milestones.extend(
+            Milestone(date=date(2000, 1, 1) + timedelta(days=i), kind="other", title=f"Fait marquant n° {i}",
+                      text="Un paragraphe de texte qui raconte ce qui s’est passé ce jour-là. " * 3)
+            for i in range(1700)
+        )
+        db.session.commit()
+    response = as_user("finance").get(SF)
+    assert response.status_code == 200
+    size = len(response.get_data())
+    print(f"startup page with 1,700 milestones: {size // 1000} kB")
+    assert size < 150_000, f"{size} bytes"

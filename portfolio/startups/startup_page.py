@@ -28,6 +28,8 @@ from portfolio.startups.models import (
 #: Audit actions on a span, in words.
 SPAN_ACTIONS = {"phase_change": "Changement de phase", "phase_correction": "Correction", "update": "Modification"}
 HISTORY_LIMIT = 200
+#: Events in the startup page's detailed history, the newest (the admin's log has them all).
+HISTORY_ON_PAGE = 50
 #: Milestones on the startup page itself, the newest; all of them are on /startups/<slug>/milestones.
 SHOWN_ON_STARTUP_PAGE = 20
 
@@ -232,6 +234,7 @@ def page_context(startup: Startup, today: date) -> dict:
         "milestones_shown": SHOWN_ON_STARTUP_PAGE,
         "charts": charts(startup),
         "team": sorted(startup.team, key=lambda member: (member.end is not None, member.start or date.min, member.name)),
-        "history": events_about(records),
+        "history": events_about(records, limit=HISTORY_ON_PAGE),
+        "history_limit": HISTORY_ON_PAGE,
         "phase_label": phases.label,
     }
