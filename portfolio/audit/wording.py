@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import inspect, select
+from sqlalchemy.orm.util import identity_key
 
 from portfolio.audit.tracking import MASKED
 from portfolio.extensions import db
@@ -388,11 +389,19 @@ def _load_names(events) -> dict:
     for model, ids in wanted.items():
         primary_key = inspect(model).primary_key[0]
         try:
-            typed = [int(ident) for ident in ids]
+            typed = {int(ident) for ident in ids}
         except (TypeError, ValueError):
             continue
-        for obj in db.session.scalars(select(model).where(primary_key.in_(typed))):
-            names[(model, str(getattr(obj, primary_key.key)))] = obj
+        # What the page already loaded (a startup page has its incubators, sponsors, milestones…)
+        # costs no query; the rest is one query per kind of object.
+        for ident in list(typed):
+            obj = db.session.identity_map.get(identity_key(model, ident))
+            if obj is not None:
+                names[(model, str(ident))] = obj
+                typed.discard(ident)
+        if typed:
+            for obj in db.session.scalars(select(model).where(primary_key.in_(sorted(typed)))):
+                names[(model, str(getattr(obj, primary_key.key)))] = obj
     return names
 
 
