@@ -82,6 +82,8 @@ class Config:
         os.environ.get("PHASE_NORMS_DAYS")
         or '{"investigation": 183, "construction": 365, "acceleration": 730, "consolidation": 730}'
     )
+    #: How often the scheduler checks whether the day has turned in Paris (the status rows are then recomputed).
+    STATUS_REFRESH_SECONDS = int(os.environ.get("STATUS_REFRESH_SECONDS", "60"))
 
 
 class DevelopmentConfig(Config):

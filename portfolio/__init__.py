@@ -70,7 +70,8 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portfolio.audit import tracking, versions
+    from portfolio.audit import tracking
+    from portfolio.status import tracking as status_tracking
     from portfolio.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
@@ -86,7 +87,7 @@ def _init_extensions(app: Flask) -> None:
         frame_options="DENY",
     )
     tracking.install()
-    versions.install()
+    status_tracking.install()
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -178,8 +179,10 @@ def _register_commands(app: Flask) -> None:
     from portfolio.imports.cli import import_cli
     from portfolio.reminders.cli import reminders_cli
     from portfolio.scheduler.cli import scheduler_cli
+    from portfolio.status.cli import status_cli
 
     for group in (users_cli, demo_cli, scheduler_cli, import_cli):
         app.cli.add_command(group)
     app.cli.add_command(governance_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(status_cli)

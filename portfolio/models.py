@@ -40,3 +40,4 @@ from portfolio.reminders.models import (  # noqa: F401
     NotificationPreference,
     OutboxMessage,
 )
+from portfolio.status.models import StartupStatus  # noqa: F401

@@ -1,4 +1,5 @@
-"""Time in Portfolio: stored in UTC, shown in Europe/Paris."""
+"""Time in Portfolio: stored in UTC, shown in Europe/Paris; calendar arithmetic."""
+import calendar
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -43,3 +44,12 @@ def format_date(day: date | datetime | None) -> str:
     if isinstance(day, datetime):
         day = to_paris(day).date()
     return day.strftime("%d/%m/%Y")
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole months; a day the target month lacks becomes its last day
+    (31 August + 6 months = 28 or 29 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

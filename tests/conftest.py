@@ -145,14 +145,10 @@ def count_statements(client, url: str, **params) -> int:
     """How many SQL statements one GET of `url` runs, which must answer 200.
 
     A request of a deployment starts from an empty session: nothing the test's app context kept
-    from earlier requests (the account, rows) may spare a query; nor may the read cache, whose
-    values a write would discard (the uncached path is the one whose cost could grow)."""
+    from earlier requests (the account, rows) may spare a query."""
     from flask import g
 
-    from portfolio.audit import versions
-
     db.session.remove()
-    versions.forget()
     g.pop("_login_user", None)
     with recorded_statements() as executed:
         response = client.get(url, query_string=params or None)

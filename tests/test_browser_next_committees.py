@@ -11,7 +11,7 @@ from conftest import browser_login
 from portfolio.demo.data import DEMO_PASSWORD
 from portfolio.extensions import db
 from portfolio.governance.models import Meeting, Review
-from portfolio.governance.schedule import add_months
+from portfolio.timeutil import add_months
 from portfolio.startups.models import Incubator, PhaseSpan, Startup
 from portfolio.timeutil import PARIS, today_in_paris
 

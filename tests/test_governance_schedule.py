@@ -18,8 +18,9 @@ from portfolio.funding.models import ConsumptionEntry, ConsumptionReport, Conven
 from portfolio.funding.consumption import estimated_run_out
 from portfolio.governance import schedule
 from portfolio.governance.models import Meeting, Review
-from portfolio.governance.run_outs import estimated_run_outs
-from portfolio.governance.schedule import add_months, committee_status, next_committee_date
+from portfolio.funding.run_outs import estimated_run_outs
+from portfolio.governance.doctrine import committee_status, next_committee_date
+from portfolio.timeutil import add_months
 from portfolio.startups.models import CoIncubation, Incubator, PhaseSpan, Startup
 from portfolio.timeutil import PARIS
 
@@ -139,17 +140,18 @@ def world(app):
     dinum = Incubator(slug="dinum", name="Incubateur de la DINUM")
     fabnum = Incubator(slug="fabnum", name="Fabrique numérique")
     overdue = add_startup("en-retard", incubator=dinum)
+    late = add_startup("programmee", incubator=dinum)
     soon = add_startup("bientot", phase="acceleration", incubator=fabnum)
     fine = add_startup("a-jour", phase="investigation", incubator=dinum, co=[fabnum])
     add_startup("jamais", phase="consolidation", incubator=dinum)
     stopped = add_startup("arretee", phase="abandon", incubator=dinum)
     ended = add_startup("terminee", end=date(2026, 1, 1), incubator=dinum)
-    add_meeting([overdue, stopped, ended], paris(date(2025, 10, 1)))  # + 6 months = 1 April: overdue
+    add_meeting([overdue, late, stopped, ended], paris(date(2025, 10, 1)))  # + 6 months = 1 April: overdue
     add_meeting([soon], paris(date(2025, 11, 20)))  # 20 May: due soon
     add_meeting([fine], paris(date(2026, 3, 1)))  # 1 September: ok
     add_meeting([fine], paris(date(2026, 4, 1)), kind="governance_instance")  # not an investment committee
     add_meeting([soon], paris(date(2026, 4, 15)), status="cancelled")  # did not happen
-    add_meeting([overdue], paris(date(2026, 5, 20)), status="scheduled")  # planned
+    add_meeting([late], paris(date(2026, 5, 20)), status="scheduled")  # planned, after its due day
     db.session.commit()
     return {"dinum": dinum, "fabnum": fabnum}
 
@@ -162,6 +164,7 @@ def test_portfolio_schedule_gives_each_active_startup_its_status(world):
     rows = schedule.portfolio_schedule(DAY, run_outs=no_funding)
     assert [(row.slug, row.status) for row in rows] == [
         ("en-retard", "overdue"),
+        ("programmee", "scheduled_late"),
         ("bientot", "due_soon"),
         ("jamais", "never_reviewed"),
         ("a-jour", "ok"),
@@ -170,11 +173,15 @@ def test_portfolio_schedule_gives_each_active_startup_its_status(world):
     assert rows["en-retard"].last_committee == date(2025, 10, 1)
     assert rows["en-retard"].next_committee == date(2026, 4, 1)
     assert rows["en-retard"].days_until == -30
-    assert rows["en-retard"].scheduled_on == date(2026, 5, 20)
+    assert rows["en-retard"].scheduled_on is None
+    assert rows["programmee"].scheduled_on == date(2026, 5, 20) and rows["programmee"].next_committee == date(2026, 4, 1)
+    assert rows["programmee"].status_label == "Programmé le 20/05/2026 (en retard sur l’échéance)"
     assert rows["bientot"].last_committee == date(2025, 11, 20)  # the cancelled one does not count
     assert rows["a-jour"].last_committee == date(2026, 3, 1)  # the governance instance does not count
     assert rows["jamais"].last_committee is None and rows["jamais"].next_committee is None
-    assert schedule.status_counts(rows.values()) == {"overdue": 1, "due_soon": 1, "never_reviewed": 1, "ok": 1}
+    assert schedule.status_counts(rows.values()) == {
+        "overdue": 1, "scheduled_late": 1, "due_soon": 1, "never_reviewed": 1, "scheduled": 0, "ok": 1,
+    }
 
 
 def test_run_out_moves_the_next_committee_earlier(world):
@@ -205,7 +212,8 @@ def test_a_committee_counts_from_its_day_in_paris(world):
 def test_the_day_changes_the_answer(world):
     rows = by_slug(schedule.portfolio_schedule(date(2025, 12, 1), run_outs=no_funding))
     assert rows["en-retard"].status == "ok"
-    assert rows["a-jour"].status == "never_reviewed"
+    # Never reviewed then, but its committee of 1 March 2026 was already on the calendar.
+    assert rows["a-jour"].status == "scheduled" and rows["a-jour"].scheduled_on == date(2026, 3, 1)
     assert "terminee" in rows  # still in construction then
 
 
@@ -305,9 +313,12 @@ def test_chair_view_lists_overdue_first_with_counts(chair_client):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert ROW.findall(html) == [
-        ("en-retard", "overdue"), ("bientot", "due_soon"), ("jamais", "never_reviewed"), ("a-jour", "ok")
+        ("en-retard", "overdue"), ("programmee", "scheduled_late"), ("bientot", "due_soon"),
+        ("jamais", "never_reviewed"), ("a-jour", "ok"),
     ]
-    assert dict(COUNT.findall(html)) == {"overdue": "1", "due_soon": "1", "never_reviewed": "1", "ok": "1"}
+    assert dict(COUNT.findall(html)) == {
+        "overdue": "1", "scheduled_late": "1", "due_soon": "1", "never_reviewed": "1", "scheduled": "0", "ok": "1",
+    }
     assert "en retard de 30 jours" in html
 
 
@@ -317,7 +328,9 @@ def test_chair_view_filters_by_status_and_incubator(chair_client):
     assert dict(COUNT.findall(html))["ok"] == "1"  # counts ignore the status filter
     html = chair_client.get("/governance/next-committees?on=2026-05-01&incubator=fabnum").get_data(as_text=True)
     assert [slug for slug, _ in ROW.findall(html)] == ["bientot", "a-jour"]
-    assert dict(COUNT.findall(html)) == {"overdue": "0", "due_soon": "1", "never_reviewed": "0", "ok": "1"}
+    assert dict(COUNT.findall(html)) == {
+        "overdue": "0", "scheduled_late": "0", "due_soon": "1", "never_reviewed": "0", "scheduled": "0", "ok": "1",
+    }
 
 
 def test_chair_view_refuses_unknown_filters_in_french(chair_client):
@@ -331,9 +344,9 @@ def test_chair_view_refuses_unknown_filters_in_french(chair_client):
 def test_chair_view_paginates(chair_client):
     first = chair_client.get("/governance/next-committees?on=2026-05-01").get_data(as_text=True)
     second = chair_client.get("/governance/next-committees?on=2026-05-01&page=2").get_data(as_text=True)
-    assert [slug for slug, _ in ROW.findall(first)] == ["en-retard", "bientot"]
-    assert [slug for slug, _ in ROW.findall(second)] == ["jamais", "a-jour"]
-    assert "4 startups" in first
+    assert [slug for slug, _ in ROW.findall(first)] == ["en-retard", "programmee"]
+    assert [slug for slug, _ in ROW.findall(second)] == ["bientot", "jamais"]
+    assert "5 startups" in first
 
 
 def test_csv_has_the_columns_and_the_view_order(chair_client):
@@ -343,11 +356,13 @@ def test_csv_has_the_columns_and_the_view_order(chair_client):
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert {"slug", "name", "phase", "last_committee", "next_committee", "status"} <= set(rows[0])
     assert [(row["slug"], row["status"]) for row in rows] == [
-        ("en-retard", "overdue"), ("bientot", "due_soon"), ("jamais", "never_reviewed"), ("a-jour", "ok")
+        ("en-retard", "overdue"), ("programmee", "scheduled_late"), ("bientot", "due_soon"),
+        ("jamais", "never_reviewed"), ("a-jour", "ok"),
     ]
     assert rows[0]["last_committee"] == "2025-10-01" and rows[0]["next_committee"] == "2026-04-01"
-    assert rows[0]["phase"] == "construction" and rows[0]["scheduled_committee"] == "2026-05-20"
-    assert rows[2]["next_committee"] == "" and rows[2]["last_committee"] == ""
+    assert rows[0]["phase"] == "construction" and rows[0]["scheduled_committee"] == ""
+    assert rows[1]["scheduled_committee"] == "2026-05-20"
+    assert rows[3]["next_committee"] == "" and rows[3]["last_committee"] == ""
 
 
 def test_csv_follows_the_filters(chair_client):
@@ -360,9 +375,13 @@ def test_startup_page_partial_shows_the_next_committee(app, world):
 
     startup = db.session.scalar(db.select(Startup).where(Startup.slug == "jamais"))
     with app.test_request_context("/"):
-        html = render_template_string('{% include "governance/_next_committee.html" %}', startup=startup)
-    assert "Jamais passée en comité" in html
+        html = render_template_string(
+            '{% include "governance/_next_committee.html" %}', committee=schedule.next_committee_for(startup)
+        )
+    assert "Jamais passée en comité" in html and "Aucun financement suivi" in html
     stopped = db.session.scalar(db.select(Startup).where(Startup.slug == "arretee"))
     with app.test_request_context("/"):
-        html = render_template_string('{% include "governance/_next_committee.html" %}', startup=stopped)
+        html = render_template_string(
+            '{% include "governance/_next_committee.html" %}', committee=schedule.next_committee_for(stopped)
+        )
     assert "pas dans une phase suivie" in html

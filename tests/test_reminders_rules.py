@@ -5,7 +5,8 @@ from datetime import date, timedelta
 import pytest
 
 from portfolio.extensions import db
-from portfolio.reminders.calendar import add_months, monthly, next_slot, paris_instant, weekly
+from portfolio.reminders.calendar import monthly, next_slot, paris_instant, weekly
+from portfolio.timeutil import add_months
 from portfolio.reminders.rules import RULES
 
 from reminders_support import (

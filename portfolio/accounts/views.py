@@ -2,11 +2,11 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
-from urllib.parse import urlsplit
 
 from portfolio.accounts.access import public, requires
 from portfolio.accounts.forms import ConfirmForm, LoginForm, RoleGrantForm, UserCreateForm
 from portfolio.accounts.models import RoleGrant, User
+from portfolio.core.redirects import safe_path
 from portfolio.accounts import operations
 from portfolio.audit.queries import history_of
 from portfolio.extensions import db, limiter
@@ -17,12 +17,7 @@ LOGIN_FAILED = "Adresse électronique ou mot de passe incorrect."
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, never another host."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("core.home")
+    return safe_path(target, url_for("core.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -63,8 +63,8 @@ class AuditEvent(db.Model):
 
 class LogVersion(db.Model):
     """The audit log's version: one row (id 1), numbered up in the transaction of every write that
-    leaves audit events. Whatever is computed from the data alone (and the day) stays true while the
-    version is unchanged; `portfolio.audit.versions` keys its read cache on it. The token, drawn
+    leaves audit events: the reminders' sweep evaluates its rules again only when it changed (or
+    the day did). The token, drawn
     when the row is made, tells apart a log that was emptied and refilled to the same number."""
 
     __tablename__ = "audit_log_versions"

@@ -2,14 +2,16 @@
 
 Writes go through the ORM; mapper events see each inserted, updated and deleted audited
 row (orphans included) and queue its event; an `after_flush` listener inserts the queued
-events in the same transaction, so a write without its event cannot be committed, and numbers
-the log's version up (see `versions`). The actor is the logged-in user during a request, or whoever
+events in the same transaction, so a write without its event cannot be committed, and the
+commit numbers the log's version up (`log_version`: the reminders' sweep knows by it whether
+anything changed since its last generation). The actor is the logged-in user during a request, or whoever
 `acting_as` names (CLI commands, imports, the scheduler).
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +19,8 @@ from enum import Enum
 from typing import Any, Iterator
 
 from flask import g, has_request_context
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapper, Session, attributes, object_session
 
 from portfolio.timeutil import utcnow
@@ -47,6 +50,7 @@ _reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_reas
 _action: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_action", default=None)
 SYSTEM = Actor(None, "système")
 _PENDING = "audit_rows"
+_WROTE = "audit_log_written"
 
 
 @contextlib.contextmanager
@@ -173,14 +177,43 @@ def _after_delete(mapper, connection, target) -> None:
 def _after_flush(session: Session, flush_context) -> None:
     from portfolio.audit.models import AuditEvent
 
-    from portfolio.audit import versions
-
     rows = session.info.pop(_PENDING, None)
     if rows:
         session.connection().execute(AuditEvent.__table__.insert(), rows)
     # Events added as objects too (the generator's one event for its bulk inserts).
     if rows or any(isinstance(obj, AuditEvent) for obj in session.new):
-        versions.wrote(session)
+        session.info[_WROTE] = True
+
+
+def _bump_log_version(session: Session) -> None:
+    """Number the log's version up (the first time: make the row, with a fresh token), just before the
+    commit, so that concurrent writers wait for each other on the row only while committing: a
+    reader that saw version N has seen every transaction that committed events before it."""
+    from portfolio.audit.models import LogVersion
+
+    session.flush()  # what the commit would flush may leave events too
+    if not session.info.get(_WROTE):
+        return
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = LogVersion.__table__
+    connection.execute(
+        insert(table)
+        .values(id=1, token=secrets.token_hex(16), number=1)
+        .on_conflict_do_update(index_elements=["id"], set_={"number": table.c.number + 1})
+    )
+
+
+def _transaction_over(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def log_version(session: Session) -> str | None:
+    """The log's version as the database now has it ("token.number"), or None before any write."""
+    from portfolio.audit.models import LogVersion
+
+    row = session.execute(select(LogVersion.token, LogVersion.number).where(LogVersion.id == 1)).first()
+    return None if row is None else f"{row.token}.{row.number}"
 
 
 def _keep_old_value(target, value, oldvalue, initiator):
@@ -201,5 +234,11 @@ def install() -> None:
     for name, listener in (("after_insert", _after_insert), ("after_update", _after_update), ("after_delete", _after_delete)):
         if not event.contains(Mapper, name, listener):
             event.listen(Mapper, name, listener)
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("before_commit", _bump_log_version),
+        ("after_commit", _transaction_over),
+        ("after_rollback", _transaction_over),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

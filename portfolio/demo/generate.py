@@ -19,9 +19,11 @@ from werkzeug.security import generate_password_hash
 
 from portfolio.accounts.models import RoleGrant, User
 from portfolio.audit.models import AuditEvent
+from portfolio.status import store
 from portfolio.audit.tracking import current_actor
 from portfolio.extensions import db
 from portfolio.funding.models import (
+    DEFAULT_REPORT_DUE_DAYS,
     ConsumptionEntry,
     ConsumptionReport,
     Convention,
@@ -224,6 +226,9 @@ def generate(scale: int, seed: int = 1, progress: Callable[[str], None] = lambda
         )
     )
     db.session.flush()
+    # Bulk inserts leave no unit of work for the status rows to follow: rebuild them all.
+    progress("statuts dérivés")
+    store.rebuild()
     return report
 
 
@@ -236,7 +241,7 @@ def _generate_funding(rng, scale, prefix, organisation_ids, startup_ids, now, re
             "fund": "Fonds de Transformation Ministériel (FTM)", "budget_programme": "218", "uo": "0218-CESG-CMOD",
             "signed_on": signed, "effective_on": signed + timedelta(days=rng.randint(0, 40)),
             "ends_on": signed + timedelta(days=rng.choice([365, 730, 1095, 1825])), "until_paid": False,
-            "status": rng.choice(["signed", "published", "published", "closed"]), "report_due_days": 15,
+            "status": rng.choice(["signed", "published", "published", "closed"]), "report_due_days": DEFAULT_REPORT_DUE_DAYS,
             "created_at": now,
         })
     convention_ids = _insert(Convention, conventions, report, "conventions", returning=True)

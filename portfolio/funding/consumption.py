@@ -3,7 +3,7 @@ day, the remaining envelope, the burn rate and the estimated run-out date per st
 governance issue uses to date the next committee), and a quarter's lines as its report form
 shows them.
 
-The functions work on objects already loaded (see `reports.load_convention`), so that a page that
+The functions work on objects already loaded (see `queries.load_convention(for_reports=True)`), so that a page that
 shows all this runs the same number of SQL statements whatever the number of lines and reports;
 `consumed_on` sums the entries of many conventions in one statement, for the bulk computations.
 """
@@ -240,12 +240,19 @@ def envelopes_by_startup(
     return envelopes
 
 
+def funds_the_future(day: date):
+    """SQL: a funding line counts towards a run-out estimated on `day` when its fiscal year is the
+    current one or later (AE and CP lapse at the end of their year: older lines fund nothing more)."""
+    return FundingLine.fiscal_year >= day.year
+
+
 def estimated_run_out(startup: Startup, today: date) -> date | None:
     """When the startup's funding would run out, across all its conventions: the CP granted as of
-    `today` less the CP paid, spent at the rate paid so far. None without any payment reported."""
+    `today` less the CP paid, spent at the rate paid so far, over the lines of this fiscal year and
+    later (`funds_the_future`). None without any payment reported."""
     lines = db.session.scalars(
         select(FundingLine)
-        .where(FundingLine.startup_id == startup.id)
+        .where(FundingLine.startup_id == startup.id, funds_the_future(today))
         .options(
             selectinload(FundingLine.amounts),
             selectinload(FundingLine.convention).selectinload(Convention.reports).selectinload(ConsumptionReport.entries),

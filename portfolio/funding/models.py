@@ -16,6 +16,8 @@ from portfolio.startups.models import Organisation, Startup
 from portfolio.timeutil import utcnow
 from portfolio.types import UTCDateTime
 
+#: Days after a quarter's end by which its consumption report is due, unless the convention says otherwise.
+DEFAULT_REPORT_DUE_DAYS = 15
 #: Euros with cents, exact.
 Money = Numeric(14, 2)
 
@@ -77,7 +79,7 @@ class Convention(Audited, db.Model):
     declared_total_ae: Mapped[Decimal | None] = mapped_column(Money)
     declared_total_cp: Mapped[Decimal | None] = mapped_column(Money)
     #: Days after a quarter's end by which its consumption report is due.
-    report_due_days: Mapped[int] = mapped_column(Integer, default=15)
+    report_due_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_REPORT_DUE_DAYS)
     #: The signed document, stored under the instance folder.
     document_path: Mapped[str | None] = mapped_column(String(300))
     document_name: Mapped[str | None] = mapped_column(String(300))

@@ -18,6 +18,7 @@ from portfolio.extensions import db
 from portfolio.funding.amounts import AmountError, amount_on, parse_amount
 from portfolio.funding.models import (
     CONVENTION_KINDS,
+    DEFAULT_REPORT_DUE_DAYS,
     CONVENTION_STATUSES,
     OBLIGATION_KINDS,
     PARTY_ROLES,
@@ -97,7 +98,7 @@ def _checked_convention_values(values: dict, convention: Convention | None = Non
             "Indiquez une date de fin ou « jusqu’au paiement de l’ensemble des dépenses », pas les deux."
         )
     due_days = values.get("report_due_days")
-    clean["report_due_days"] = 15 if due_days is None else int(due_days)
+    clean["report_due_days"] = DEFAULT_REPORT_DUE_DAYS if due_days is None else int(due_days)
     if not 0 <= clean["report_due_days"] <= 365:
         raise FundingError("Le délai de dépôt des comptes rendus doit être compris entre 0 et 365 jours.")
     clean["declared_total_ae"] = _optional_amount(values.get("declared_total_ae"), "TOTAL AE déclaré")

@@ -103,10 +103,6 @@ class LineView:
     amounts: Amounts | None
     history: list[HistoryEntry]
 
-    @property
-    def amended(self) -> bool:
-        return len(self.history) > 1
-
 
 def line_views(convention: Convention, day: date) -> list[LineView]:
     return [LineView(line, amounts_on(line, day), line_history(line, day)) for line in convention.lines]
@@ -133,10 +129,23 @@ def full_convention_options(load=selectinload):
     )
 
 
-def load_convention(convention_id: int, full: bool = False) -> Convention:
-    """The convention (404 otherwise); `full` loads all its page shows in a fixed number of queries."""
+def report_options() -> tuple:
+    """What the reports' pages read: the lines (amounts, startup) and the reports (entries)."""
+    return (
+        selectinload(Convention.lines).selectinload(FundingLine.amounts),
+        selectinload(Convention.lines).selectinload(FundingLine.startup),
+        selectinload(Convention.reports).selectinload(ConsumptionReport.entries),
+    )
+
+
+def load_convention(convention_id: int, full: bool = False, for_reports: bool = False) -> Convention:
+    """The convention (404 otherwise); `full` loads all its page shows, `for_reports` what its reports'
+    pages read, each in a fixed number of queries."""
     statement = select(Convention).where(Convention.id == convention_id)
-    statement = statement.options(*full_convention_options()) if full else statement
+    if full:
+        statement = statement.options(*full_convention_options())
+    elif for_reports:
+        statement = statement.options(*report_options())
     convention = db.session.scalar(statement)
     if convention is None:
         abort(404)

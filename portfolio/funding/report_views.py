@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.models import User
 from portfolio.extensions import db
-from portfolio.funding import consumption, reports
+from portfolio.funding import consumption, queries, reports
 from portfolio.funding.annex import AnnexError
 from portfolio.funding.annex_import import AnnexImportError, build_preview, import_annex, load_preview
 from portfolio.funding.charts import Bar, consumption_chart, percent
@@ -24,10 +24,7 @@ bp.add_app_template_filter(percent, "share")
 
 
 def _convention_or_404(convention_id: int):
-    convention = reports.load_convention(convention_id)
-    if convention is None:
-        abort(404)
-    return convention
+    return queries.load_convention(convention_id, for_reports=True)
 
 
 # --- The annex ------------------------------------------------------------------------------

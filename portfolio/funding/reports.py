@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from portfolio.audit.tracking import described
 from portfolio.extensions import db
-from portfolio.funding.models import ConsumptionEntry, ConsumptionReport, Convention, FundingLine
+from portfolio.funding.models import DEFAULT_REPORT_DUE_DAYS, ConsumptionEntry, ConsumptionReport, Convention
 
 ZERO = Decimal("0.00")
-DEFAULT_DUE_DAYS = 15
 #: A quarter's report: not ended yet, ended and not yet due, past due and not filed, filed.
 STATUS_LABELS = {"upcoming": "À venir", "to_file": "À déposer", "late": "En retard", "filed": "Déposé"}
 _QUARTER_KEY = re.compile(r"^(\d{4})-T([1-4])$")
@@ -88,7 +85,7 @@ def convention_quarters(convention: Convention, today: date) -> list[Quarter]:
 
 
 def due_date(convention: Convention, quarter: Quarter) -> date:
-    days = convention.report_due_days if convention.report_due_days is not None else DEFAULT_DUE_DAYS
+    days = convention.report_due_days if convention.report_due_days is not None else DEFAULT_REPORT_DUE_DAYS
     return quarter.end + timedelta(days=days)
 
 
@@ -142,19 +139,6 @@ def schedule(convention: Convention, day: date) -> list[QuarterState]:
             )
         )
     return states
-
-
-def load_convention(convention_id: int) -> Convention | None:
-    """A convention with its lines (amounts, startup) and reports (entries): a fixed number of queries."""
-    return db.session.scalar(
-        select(Convention)
-        .where(Convention.id == convention_id)
-        .options(
-            selectinload(Convention.lines).selectinload(FundingLine.amounts),
-            selectinload(Convention.lines).selectinload(FundingLine.startup),
-            selectinload(Convention.reports).selectinload(ConsumptionReport.entries),
-        )
-    )
 
 
 # --- Filing a report --------------------------------------------------------------------------

@@ -6,11 +6,9 @@ from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
-from markupsafe import Markup
 
 from portfolio.accounts.access import requires
 from portfolio.core import exports
-from portfolio.core.pages import cached_body
 from portfolio.extensions import db
 from portfolio.funding import exports as funding_exports, queries
 from portfolio.funding.forms import ConventionFilterForm
@@ -40,12 +38,6 @@ LABELS = {
 def _install_labels(state) -> None:
     # A global, not a context processor: the macros of funding/_macros.html read it too.
     state.app.jinja_env.globals["funding_labels"] = LABELS
-
-
-@bp.app_template_global("startup_funding")
-def startup_funding_for_page(startup: Startup) -> queries.StartupFunding:
-    """The startup page's funding partial calls this (it checks `startup.funding` itself first)."""
-    return queries.startup_funding(startup, today_in_paris())
 
 
 def documents_folder() -> Path:
@@ -96,30 +88,23 @@ def convention_list():
 @bp.route("/conventions/<int:convention_id>")
 @requires("funding.view")
 def convention_detail(convention_id: int):
-    convention = queries.load_convention(convention_id)
+    convention = queries.load_convention(convention_id, full=True)
     day, error = as_of_day()
-
-    def body() -> str:
-        full = queries.load_convention(convention_id, full=True)
-        today = today_in_paris()
-        role_order = list(PARTY_ROLES)
-        return render_template(
-            "funding/_detail_body.html",
-            convention=full,
-            day=day,
-            today=today,
-            day_error=error,
-            parties=sorted(full.parties, key=lambda party: (role_order.index(party.role), party.id)),
-            lines=queries.line_views(full, day),
-            totals=queries.totals_on(full.lines, day),
-            warnings=convention_warnings(full, today),
-            events=queries.convention_events(full),
-        )
-
-    if error:  # a day that does not read: answered afresh, with its French error
-        return render_template("funding/detail.html", convention=convention, body=Markup(body())), 422
-    body_html = cached_body("funding.convention_detail", body)
-    return render_template("funding/detail.html", convention=convention, body=body_html)
+    today = today_in_paris()
+    role_order = list(PARTY_ROLES)
+    html = render_template(
+        "funding/detail.html",
+        convention=convention,
+        day=day,
+        today=today,
+        day_error=error,
+        parties=sorted(convention.parties, key=lambda party: (role_order.index(party.role), party.id)),
+        lines=queries.line_views(convention, day),
+        totals=queries.totals_on(convention.lines, day),
+        warnings=convention_warnings(convention, today),
+        events=queries.convention_events(convention),
+    )
+    return (html, 422) if error else html
 
 
 @bp.route("/conventions/<int:convention_id>/document.pdf")

@@ -28,7 +28,7 @@ from portfolio.governance.operations import (
 from portfolio.startups import operations as startup_operations
 from portfolio.startups import phases
 from portfolio.startups.models import PhaseSpan
-from portfolio.timeutil import to_paris, today_in_paris, utcnow
+from portfolio.timeutil import today_in_paris, utcnow
 
 #: Outcomes a chair records (the registry's "unknown" comes only from its history).
 RECORDABLE_OUTCOMES = {key: label for key, label in DECISION_OUTCOMES.items() if key != "unknown"}
@@ -254,7 +254,3 @@ def close_meeting(meeting: Meeting, now: datetime | None = None) -> None:
         meeting.status = "closed"
         meeting.closed_at = now or utcnow()
         db.session.flush()
-
-
-def meeting_day(meeting: Meeting) -> date:
-    return to_paris(meeting.starts_at).date()

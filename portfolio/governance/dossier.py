@@ -28,11 +28,14 @@ from portfolio.governance.models import (
     Participant,
     Preparation,
     Review,
+    outcome_label,
 )
 from portfolio.governance.operations import ordered_reviews
+from portfolio.governance.schedule import portfolio_schedule
 from portfolio.startups import phases
 from portfolio.startups.models import Indicator, Measurement, Milestone, Sponsorship, Startup, TeamMember
 from portfolio.startups.startup_page import duration_fr
+from portfolio.status import store
 from portfolio.timeutil import to_paris, utcnow
 
 PREPARATION_STATUSES = {"missing": "Manquante", "incomplete": "Incomplète", "complete": "Complète"}
@@ -204,7 +207,6 @@ class Funding:
 
     conventions: list[ConventionFunding] = field(default_factory=list)
     total: consumption.Envelope = field(default_factory=consumption.Envelope)
-    run_out: date | None = None
 
     def __bool__(self) -> bool:
         return bool(self.conventions)
@@ -215,7 +217,11 @@ class Dossier:
     review: Review
     item: AgendaItem
     today: date
+    #: The day of the startup's previous review (of any meeting held before this one), if any.
     last_committee: date | None
+    #: Its status row, and its committee situation today (None when it is not active), as every page says them.
+    status: object | None
+    committee: object | None
     current_span: object | None
     time_in_phase: str | None
     team: list[TeamMember]
@@ -232,6 +238,14 @@ class Dossier:
     @property
     def preparation(self) -> Preparation | None:
         return self.review.preparation
+
+    @property
+    def last_committee_text(self) -> str:
+        """Its last investment committee, as the startup page and the next committees say it."""
+        if self.status is None or self.status.last_committee_on is None:
+            return "Jamais passée en comité."
+        day, outcome = self.status.last_committee_on, outcome_label(self.status.last_committee_outcome)
+        return f"Dernier comité d’investissement : le {day:%d/%m/%Y} ({outcome})."
 
 
 def _past_reviews(meeting: Meeting, startup_ids: list[int]) -> dict[int, list[PastReview]]:
@@ -277,14 +291,7 @@ def _funding(startup_ids: list[int], today: date) -> dict[int, Funding]:
     ).all()
     # What the reports' entries sum to, as plain values: no entry objects to load.
     consumed = consumption.consumed_on(today, select(FundingLine.id).where(FundingLine.convention_id.in_(convention_ids)))
-    # These conventions hold every line of these startups: their run-outs need nothing more.
-    wanted = set(startup_ids)
-    lines = [line for convention in conventions for line in convention.lines if line.startup_id in wanted]
-    envelopes = consumption.envelopes_by_startup(lines, today, consumed)
-    funding = {
-        startup_id: Funding(run_out=envelopes[startup_id].run_out if startup_id in envelopes else None)
-        for startup_id in startup_ids
-    }
+    funding = {startup_id: Funding() for startup_id in startup_ids}
     for convention in conventions:
         used = consumption.consumption(convention, today, consumed)
         for share in used.startups:
@@ -321,18 +328,23 @@ def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
     startup_ids = [item.review.startup_id for item in items]
     past = _past_reviews(meeting, startup_ids)
     funding = _funding(startup_ids, today)
+    statuses = store.statuses_of(startup_ids)
+    committees = {row.startup_id: row for row in portfolio_schedule(today, startup_ids=startup_ids)}
     result = []
     for item in items:
         startup = item.review.startup
         previous = past.get(startup.id, [])
         last = previous[0].day if previous else None
-        current = phases.phase_span_on(startup.phase_spans, today)
+        status = statuses.get(startup.id)
+        current = phases.Span(status.phase, status.phase_since) if status is not None and status.phase else None
         result.append(
             Dossier(
                 review=item.review,
                 item=item,
                 today=today,
                 last_committee=last,
+                status=status,
+                committee=committees.get(startup.id),
                 current_span=current,
                 time_in_phase=duration_fr(current.start, today) if current is not None else None,
                 team=sorted(

@@ -53,8 +53,15 @@ DECISION_OUTCOMES = {
     "continue_6_months": "Budget pour 6 mois de plus",
     "provisional": "Budget provisoire de 1 à 2 mois, en attente de preuves",
     "stop": "Arrêt",
-    "unknown": "Issue inconnue (historique du registre)",
+    "unknown": "Issue non renseignée (registre)",
 }
+
+
+def outcome_label(outcome: str | None) -> str:
+    """A committee's outcome as every page names it (a committee held without a recorded decision too)."""
+    return DECISION_OUTCOMES.get(outcome or "", "Décision non enregistrée")
+
+
 ACTION_STATUSES = {"open": "Ouverte", "done": "Faite", "dropped": "Abandonnée"}
 
 

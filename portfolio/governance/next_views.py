@@ -1,5 +1,5 @@
 """The chair's portfolio view of next committees (overdue and due soon first, counts per status),
-its exports (CSV, .xlsx), and the startup page's partial helper."""
+and its exports (CSV, .xlsx)."""
 from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
@@ -11,7 +11,7 @@ from portfolio.accounts.access import requires
 from portfolio.core import exports
 from portfolio.core.exports import Column, Table
 from portfolio.forms import Form, choices
-from portfolio.governance import schedule
+from portfolio.governance import doctrine, schedule
 from portfolio.startups.portfolio import incubator_choices
 from portfolio.timeutil import today_in_paris
 
@@ -33,12 +33,6 @@ CSV_COLUMNS = (
 )
 
 
-@bp.app_template_global("next_committee_for")
-def next_committee_for(startup, day: date | None = None):
-    """For the startup page: the startup's CommitteeSchedule today, or None when it is not active."""
-    return schedule.next_committee_for(startup, day)
-
-
 class NextCommitteesFilterForm(Form):
     """The view's GET parameters: no CSRF token; unknown values refused with a French message."""
 
@@ -51,7 +45,7 @@ class NextCommitteesFilterForm(Form):
 
     def __init__(self, formdata):
         super().__init__(formdata)
-        self.status.choices = choices(schedule.STATUSES.items(), empty="Tous les statuts")
+        self.status.choices = choices(doctrine.STATUSES.items(), empty="Tous les statuts")
         self.incubator.choices = choices(incubator_choices(), empty="Tous les incubateurs")
 
     @staticmethod
@@ -113,11 +107,11 @@ def next_committees():
         form=form,
         page=page,
         counts=counts,
-        statuses=schedule.STATUSES,
+        statuses=doctrine.STATUSES,
         on=form.on.data,
         filter_args=_filter_args,
         export_args=_filter_args(on=form.on.data.isoformat()),
-        due_soon_days=schedule.DUE_SOON_DAYS,
+        due_soon_days=doctrine.DUE_SOON_DAYS,
     )
 
 

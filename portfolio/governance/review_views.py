@@ -8,6 +8,7 @@ from flask_login import current_user
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.core.errors import render_error
+from portfolio.core.redirects import safe_path
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import load_review
@@ -318,7 +319,4 @@ def follow_up_status(action_id: int):
         return failed("governance/follow_up_form.html", error, **context)
     db.session.commit()
     flash(f"Action de suivi « {action.text[:60]} » : statut enregistré.", "success")
-    target = request.form.get("next") or ""
-    return redirect(
-        target if target.startswith("/") and not target.startswith("//") else meeting_url(meeting, "decisions")
-    )
+    return redirect(safe_path(request.form.get("next"), meeting_url(meeting, "decisions")))

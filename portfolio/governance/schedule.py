@@ -1,73 +1,27 @@
-"""When each active startup's next investment committee is due: the doctrine's rule, pure, and its
-computation for the whole portfolio in a constant number of SQL statements.
-
-Doctrine: an investment committee at least every 6 months per startup, and 30 days at the latest
-before its funding runs out. So the next committee is the earlier of (last committee + 6 months)
-and (estimated run-out − 30 days) when the run-out is known. A startup never reviewed has the
-run-out rule alone (no date without funding). "Last committee" is the latest investment-committee
-review of the startup on or before the day (registry history included, cancelled meetings not).
+"""Each active startup's committee situation on a day: its last and next investment committees,
+its funding run-out and the day its next committee is due by the doctrine (`doctrine`), as the
+next-committees page, its CSV, the startup page, the dossier, the calendar feed and the reminders
+show it. Today's is read from the status rows (`portfolio.status`); another day's is computed by
+the same function that writes them, in a constant number of SQL statements.
 """
-import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Iterable
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from portfolio.audit import versions
 from portfolio.database import among
 from portfolio.extensions import db
-from portfolio.governance.models import Meeting, Review
-from portfolio.governance.run_outs import estimated_run_outs
-from portfolio.startups.models import CoIncubation, Incubator, Startup
-from portfolio.startups.phases import ACTIVE_PHASES, label, phase_on_query
+from portfolio.governance.doctrine import STATUS_RANK, STATUSES, committee_status, status_text
+from portfolio.governance.models import outcome_label
 from portfolio.startups.folding import fold_text
-from portfolio.timeutil import PARIS, as_utc, to_paris, today_in_paris
-
-COMMITTEE_INTERVAL_MONTHS = 6
-RUN_OUT_MARGIN = timedelta(days=30)
-DUE_SOON_DAYS = 45
-
-#: Statuses, in the order the chair's view lists them (most urgent first).
-STATUSES = {
-    "overdue": "En retard",
-    "due_soon": f"À tenir sous {DUE_SOON_DAYS} jours",
-    "never_reviewed": "Jamais passée en comité",
-    "ok": "À jour",
-}
-STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
-
-#: (startup ids, day) -> {startup id: estimated funding run-out date, or None when unknown}.
-RunOuts = Callable[[Sequence[int], date], Mapping[int, date | None]]
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day when it has no such day (31 Aug + 6 → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def next_committee_date(last_committee: date | None, run_out: date | None) -> date | None:
-    """The doctrine's rule: the earlier of last + 6 months and run-out − 30 days, each when known."""
-    candidates = []
-    if last_committee is not None:
-        candidates.append(add_months(last_committee, COMMITTEE_INTERVAL_MONTHS))
-    if run_out is not None:
-        candidates.append(run_out - RUN_OUT_MARGIN)
-    return min(candidates) if candidates else None
-
-
-def committee_status(day: date, last_committee: date | None, next_committee: date | None) -> str:
-    """One of STATUSES on `day`: a startup with no past committee is `never_reviewed` whatever its date."""
-    if last_committee is None:
-        return "never_reviewed"
-    if next_committee < day:
-        return "overdue"
-    if next_committee <= day + timedelta(days=DUE_SOON_DAYS):
-        return "due_soon"
-    return "ok"
+from portfolio.startups.models import CoIncubation, Incubator, Startup
+from portfolio.startups.phases import ACTIVE_PHASES, label
+from portfolio.status import store
+from portfolio.status.compute import RunOuts, compute
+from portfolio.status.models import StartupStatus
+from portfolio.timeutil import today_in_paris
 
 
 @dataclass(frozen=True)
@@ -88,6 +42,11 @@ class CommitteeSchedule:
     #: The day of the next investment committee already scheduled after `on`, if any.
     scheduled_on: date | None
     on: date
+    #: That scheduled meeting, and the outcome recorded at the last committee (a DECISION_OUTCOMES key).
+    scheduled_meeting_id: int | None = None
+    last_outcome: str | None = None
+    #: Whether funding is followed for the startup ("tracked") or not ("none").
+    funding_state: str = "none"
 
     @property
     def phase_label(self) -> str:
@@ -95,34 +54,17 @@ class CommitteeSchedule:
 
     @property
     def status_label(self) -> str:
-        return STATUSES[self.status]
+        return status_text(self.status, self.scheduled_on)
+
+    @property
+    def last_outcome_label(self) -> str | None:
+        """The last committee's outcome as every page names it (None when no committee took place)."""
+        return None if self.last_committee is None else outcome_label(self.last_outcome)
 
     @property
     def days_until(self) -> int | None:
         """Days from `on` to the next committee (negative when overdue)."""
         return None if self.next_committee is None else (self.next_committee - self.on).days
-
-
-def schedule_of(
-    on: date, startup: tuple[int, str, str, str | None, str], last_committee: date | None,
-    run_out: date | None, scheduled_on: date | None = None,
-) -> CommitteeSchedule:
-    """The pure assembly: (id, slug, name, incubator, phase) and the dates -> a CommitteeSchedule."""
-    startup_id, slug, name, incubator, phase = startup
-    next_committee = next_committee_date(last_committee, run_out)
-    return CommitteeSchedule(
-        startup_id=startup_id,
-        slug=slug,
-        name=name,
-        incubator=incubator,
-        phase=phase,
-        last_committee=last_committee,
-        run_out=run_out,
-        next_committee=next_committee,
-        status=committee_status(on, last_committee, next_committee),
-        scheduled_on=scheduled_on,
-        on=on,
-    )
 
 
 def urgency_order(row: CommitteeSchedule) -> tuple:
@@ -133,30 +75,10 @@ def urgency_order(row: CommitteeSchedule) -> tuple:
 # --- The whole portfolio, in bulk -------------------------------------------------------------
 
 
-def _end_of_day(day: date) -> datetime:
-    """The first instant (UTC) after `day` ends in Paris: meetings before it happen on or before `day`."""
-    return as_utc(datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS))
-
-
-def _committees() -> Select:
-    """Investment-committee reviews that count (a cancelled meeting did not happen)."""
-    return (
-        select(Review.startup_id, Meeting.starts_at)
-        .join(Meeting, Meeting.id == Review.meeting_id)
-        .where(Meeting.kind == "investment_committee", Meeting.status != "cancelled")
-    )
-
-
-def _active_startups(day: date, incubator: str | None, startup_ids: Iterable[int] | None) -> Select:
-    if startup_ids is not None:
-        startup_ids = list(startup_ids)
-    # For a few startups (a startup's page, a dossier), the phase window reads only their spans.
-    current = phase_on_query(day, startup_ids).subquery("current_phase")
+def _startups(incubator: str | None, startup_ids: tuple[int, ...] | None, *columns) -> Select:
     statement = (
-        select(Startup.id, Startup.slug, Startup.name, Incubator.name, current.c.phase)
-        .join(current, current.c.startup_id == Startup.id)
+        select(Startup.id, Startup.slug, Startup.name, Incubator.name.label("incubator"), *columns)
         .outerjoin(Incubator, Incubator.id == Startup.incubator_id)
-        .where(current.c.phase.in_(ACTIVE_PHASES))
     )
     if incubator:
         wanted = aliased(Incubator)
@@ -164,8 +86,28 @@ def _active_startups(day: date, incubator: str | None, startup_ids: Iterable[int
         co_incubated = exists().where(CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id)
         statement = statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
     if startup_ids is not None:
-        statement = statement.where(Startup.id.in_(startup_ids))
+        statement = statement.where(among(Startup.id, startup_ids))
     return statement
+
+
+def schedule_from(status, slug: str, name: str, incubator: str | None, on: date) -> CommitteeSchedule:
+    """A status (row or computed values) and the startup's names -> its CommitteeSchedule on `on`."""
+    return CommitteeSchedule(
+        startup_id=status.startup_id,
+        slug=slug,
+        name=name,
+        incubator=incubator,
+        phase=status.phase,
+        last_committee=status.last_committee_on,
+        run_out=status.run_out_on,
+        next_committee=status.committee_due_on,
+        status=committee_status(on, status.last_committee_on, status.committee_due_on, status.next_committee_on),
+        scheduled_on=status.next_committee_on,
+        on=on,
+        scheduled_meeting_id=status.next_committee_id,
+        last_outcome=status.last_committee_outcome,
+        funding_state=status.funding_state,
+    )
 
 
 def portfolio_schedule(
@@ -175,55 +117,31 @@ def portfolio_schedule(
     startup_ids: Iterable[int] | None = None,
 ) -> list[CommitteeSchedule]:
     """Every startup active on `day` (optionally of one incubator, or among `startup_ids`) with its
-    next committee, most urgent first. Three statements plus the run-out provider's, whatever the size;
-    with the default provider, read from the read cache while no write happened."""
-    day = day or today_in_paris()
+    next committee, most urgent first. Today's from the status rows (one statement); another day's,
+    or with a caller's own run-out provider, computed."""
+    today = today_in_paris()
+    day = day or today
     startup_ids = None if startup_ids is None else tuple(startup_ids)
-    if run_outs is not None:  # a caller's own provider: nothing to share
-        return list(_schedule(day, incubator, run_outs, startup_ids))
-    compute = lambda: _schedule(day, incubator, estimated_run_outs, startup_ids)  # noqa: E731
-    return list(versions.cached("governance.schedule", (day, incubator, startup_ids), compute))
-
-
-def _schedule(
-    day: date, incubator: str | None, run_outs: RunOuts, startup_ids: tuple[int, ...] | None
-) -> tuple[CommitteeSchedule, ...]:
-    startups = db.session.execute(_active_startups(day, incubator, startup_ids)).all()
-    if not startups:
-        return ()
-    ids = [row[0] for row in startups]
-    bound = _end_of_day(day)
-    committees = _committees().subquery()
-    last = dict(
-        db.session.execute(
-            select(committees.c.startup_id, func.max(committees.c.starts_at))
-            .where(committees.c.starts_at < bound, among(committees.c.startup_id, ids))
-            .group_by(committees.c.startup_id)
-        ).all()
-    )
-    upcoming = dict(
-        db.session.execute(
-            select(committees.c.startup_id, func.min(committees.c.starts_at))
-            .where(committees.c.starts_at >= bound, among(committees.c.startup_id, ids))
-            .group_by(committees.c.startup_id)
-        ).all()
-    )
-    funding = run_outs(ids, day)
-    rows = [
-        schedule_of(
-            day,
-            tuple(startup),
-            _paris_day(last.get(startup[0])),
-            funding.get(startup[0]),
-            _paris_day(upcoming.get(startup[0])),
+    if startup_ids is not None and not startup_ids:
+        return []
+    if run_outs is None and day == today:
+        store.refresh(today)
+        records = db.session.execute(
+            _startups(incubator, startup_ids, StartupStatus)
+            .join(StartupStatus, StartupStatus.startup_id == Startup.id)
+            .where(StartupStatus.phase.in_(ACTIVE_PHASES))
         )
-        for startup in startups
-    ]
-    return tuple(sorted(rows, key=urgency_order))
-
-
-def _paris_day(moment: datetime | None) -> date | None:
-    return None if moment is None else to_paris(moment).date()
+        rows = [schedule_from(record.StartupStatus, record.slug, record.name, record.incubator, day) for record in records]
+    else:
+        startups = {record.id: record for record in db.session.execute(_startups(incubator, startup_ids))}
+        ids = None if incubator is None and startup_ids is None else list(startups)
+        rows = [
+            schedule_from(status, startups[status.startup_id].slug, startups[status.startup_id].name,
+                          startups[status.startup_id].incubator, day)
+            for status in compute(day, ids, run_outs)
+            if status.phase in ACTIVE_PHASES and status.startup_id in startups
+        ]
+    return sorted(rows, key=urgency_order)
 
 
 def status_counts(rows: Iterable[CommitteeSchedule]) -> dict[str, int]:

@@ -14,7 +14,6 @@ from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
 from portfolio.core.french import counted
-from portfolio.core.pages import cached_body
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import (
@@ -35,7 +34,6 @@ from portfolio.governance.models import (
     MEETING_KINDS,
     MEETING_STATUSES,
     PARTICIPANT_ROLES,
-    Meeting,
 )
 from portfolio.governance.queries import chair_choices, visible_meetings
 from portfolio.forms import choices
@@ -195,22 +193,15 @@ def meeting_detail(meeting_id: int):
 @bp.route("/meetings/<int:meeting_id>/pack")
 @requires("meeting.view")
 def pack(meeting_id: int):
-    # The meeting alone: the check reads its participants and reviews only for the readers it does
-    # not let in at once (admins, chairs, global coaches); the body below is kept rendered.
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting, today = load_meeting(meeting_id, full=True), today_in_paris()
     authorize("meeting.view", meeting)
-
-    def body() -> str:
-        full, today = load_meeting(meeting_id, full=True), today_in_paris()
-        return render_template(
-            "governance/_pack_body.html",
-            meeting=full,
-            dossiers=dossiers(full, today),
-            missing=missing_preparations(full),
-            today=today,
-        )
-
-    return render_template("governance/pack.html", meeting=meeting, body=cached_body("governance.pack", body))
+    return render_template(
+        "governance/pack.html",
+        meeting=meeting,
+        dossiers=dossiers(meeting, today),
+        missing=missing_preparations(meeting),
+        today=today,
+    )
 
 
 def confirm_page(meeting, title: str, question: str, confirm_label: str, form=None):

@@ -1,41 +1,9 @@
-"""Calendar arithmetic of the reminders, all in Europe/Paris: months with end-of-month
-clamping (31 August + 6 months = 28 or 29 February), quarters, repeating series, and the
-instant a reminder's day starts being due (its sending hour, whatever the UTC offset that day)."""
-import calendar
+"""Calendar arithmetic of the reminders, all in Europe/Paris: repeating series (months with
+end-of-month clamping, `timeutil.add_months`), and the instant a reminder's day starts being due
+(its sending hour, whatever the UTC offset that day)."""
 from datetime import date, datetime, time, timedelta, timezone
 
-from portfolio.timeutil import PARIS, as_utc
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` moved by whole months; a day the target month lacks becomes its last day."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def quarter_end(start: date) -> date:
-    """Last day of the quarter beginning on `start`."""
-    return add_months(start, 3) - timedelta(days=1)
-
-
-def quarter_label(start: date) -> str:
-    """"T1 2025"."""
-    return f"T{(start.month - 1) // 3 + 1} {start.year}"
-
-
-def quarters_between(first: date, last: date) -> list[date]:
-    """The first days of the quarters that overlap [first, last]."""
-    starts, current = [], quarter_start(first)
-    while current <= last:
-        starts.append(current)
-        current = add_months(current, 3)
-    return starts
+from portfolio.timeutil import PARIS, add_months, as_utc
 
 
 def weekly(first: date, since: date, until: date) -> list[date]:

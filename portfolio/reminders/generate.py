@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portfolio.audit import versions
+from portfolio.audit import tracking
 from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.reminders.calendar import last_slot, next_slot, paris_instant
@@ -126,7 +126,7 @@ def generate(now: datetime) -> Generated:
 
 
 def _mark(day: date) -> tuple[date, str]:
-    return day, versions.current() or ""
+    return day, tracking.log_version(db.session) or ""
 
 
 def _last_mark() -> tuple[date, str] | None:

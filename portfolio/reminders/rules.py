@@ -17,6 +17,7 @@ from sqlalchemy import select
 from portfolio.extensions import db
 from portfolio.funding.models import FundingLine
 from portfolio.funding import consumption, reports
+from portfolio.governance.dossier import preparation_status
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
 from portfolio.governance.schedule import portfolio_schedule
 from portfolio.reminders.audience import merged
@@ -25,7 +26,6 @@ from portfolio.reminders.due import Context, Due, link
 from portfolio.reminders.sources import (
     consumed,
     convention_link,
-    current_phases,
     filed_reports,
     last_chairs,
     live_conventions,
@@ -33,12 +33,12 @@ from portfolio.reminders.sources import (
     meeting_link,
     startup_ids_of,
     startup_link,
+    startup_states,
     unconsumed,
     upcoming_meetings,
 )
 from portfolio.startups.models import Startup
-from portfolio.startups.phases import ACTIVE_PHASES, label
-from portfolio.startups.portfolio import stale_cutoff
+from portfolio.startups.phases import label
 from portfolio.timeutil import paris_day_start
 
 #: An investment committee held or planned this long before a convention's end answers its Article 4.
@@ -169,20 +169,13 @@ def committee_pack(ctx: Context) -> list[Due]:
     return dues
 
 
-def _preparation_missing(review: Review) -> bool:
-    preparation = review.preparation
-    if preparation is None:
-        return True
-    return not ((preparation.done_since_last or "").strip() or (preparation.objectives or "").strip())
-
-
 def missing_preparation(ctx: Context) -> list[Due]:
     """Each review's preparation: shown from 7 days before the meeting, reminded the day before while missing."""
     dues = []
     for meeting in upcoming_meetings(ctx):
         day = paris_day(meeting.starts_at)
         for review in meeting.reviews:
-            if not _preparation_missing(review):
+            if preparation_status(review) == "complete":
                 continue
             due_on = day - timedelta(days=1)
             dues.append(Due(
@@ -234,56 +227,50 @@ def follow_up(ctx: Context) -> list[Due]:
 
 
 def phase_overdue(ctx: Context) -> list[Due]:
-    """Time in the current phase above its norm (PHASE_NORMS_DAYS): once, on the day it crosses it."""
+    """Time in the current phase above its norm (PHASE_NORMS_DAYS): once, on the day it crosses it
+    (the status row's `beyond_norm_on`, which the portfolio's flag reads too)."""
     norms = current_app.config["PHASE_NORMS_DAYS"]
     dues = []
-    for startup_id, slug, name, phase, start in current_phases(ctx):
-        if phase not in norms:
+    for state in startup_states(ctx):
+        status = state.status
+        crossing = status.beyond_norm_on
+        if crossing is None or ctx.today < crossing:
             continue
-        # Above the norm means more days in the phase than the norm (as the portfolio's flag counts).
-        crossing = start + timedelta(days=norms[phase] + 1)
-        if ctx.today < crossing:
-            continue
+        phase, start = status.phase, status.phase_since
         dues.append(Due(
             rule="phase_overdue",
-            subject=f"startup:{startup_id}:phase:{phase}:{start.isoformat()}",
+            subject=f"startup:{status.startup_id}:phase:{phase}:{start.isoformat()}",
             title=(
-                f"{name} est en phase « {label(phase)} » depuis le {start:%d/%m/%Y}, "
+                f"{state.name} est en phase « {label(phase)} » depuis le {start:%d/%m/%Y}, "
                 f"au-delà de la norme de {norms[phase]} jours"
             ),
             due_on=crossing,
             visible_from=crossing,
-            url=link(("startups.phase_change", {"slug": slug}), ("startups.detail", {"slug": slug})),
-            recipients=ctx.audience.coaches_of(startup_id),
+            url=link(("startups.phase_change", {"slug": state.slug}), ("startups.detail", {"slug": state.slug})),
+            recipients=ctx.audience.coaches_of(status.startup_id),
             occurrences=ctx.within([crossing]),
         ))
     return dues
 
 
 def stale_startup(ctx: Context) -> list[Due]:
-    """An active startup without any update for STALE_AFTER_DAYS: the day it crosses them, then monthly."""
-    after = timedelta(days=current_app.config["STALE_AFTER_DAYS"])
-    active = {row[0]: row for row in current_phases(ctx) if row[3] in ACTIVE_PHASES}
-    stale = db.session.execute(
-        select(Startup.id, Startup.updated_at).where(Startup.updated_at < stale_cutoff(ctx.today)).order_by(Startup.id)
-    ).all()
+    """An active startup without any update for STALE_AFTER_DAYS: the day it crosses them (the status
+    row's `stale_on`, which the portfolio's flag reads too), then monthly."""
     dues = []
-    for startup_id, updated_at in stale:
-        if startup_id not in active:
+    for state in startup_states(ctx):
+        status = state.status
+        crossing = status.stale_on
+        if crossing is None or ctx.today < crossing:
             continue
-        _, slug, name, _, _ = active[startup_id]
-        crossing = paris_day(updated_at + after)
-        if ctx.today < crossing:
-            continue
-        since = paris_day(updated_at)
+        since = paris_day(state.updated_at)
         dues.append(Due(
             rule="stale_startup",
-            subject=f"startup:{startup_id}:stale:{since.isoformat()}",
-            title=f"{name} : aucune mise à jour depuis le {since:%d/%m/%Y}",
+            subject=f"startup:{status.startup_id}:stale:{since.isoformat()}",
+            title=f"{state.name} : aucune mise à jour depuis le {since:%d/%m/%Y}",
             due_on=crossing,
             visible_from=crossing,
-            url=startup_link(slug),
-            recipients=merged(ctx.audience.intrapreneurs_of(startup_id), ctx.audience.coaches_of(startup_id)),
+            url=startup_link(state.slug),
+            recipients=merged(ctx.audience.intrapreneurs_of(status.startup_id), ctx.audience.coaches_of(status.startup_id)),
             occurrences=ctx.within(monthly(crossing, ctx.since, ctx.today)),
         ))
     return dues

@@ -1,10 +1,12 @@
 """What the reminder rules read from the other domains, each loaded once per sweep in a fixed
 number of statements (shared through the context's cache), and the links to the pages to act on."""
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
+from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.funding import consumption
 from portfolio.funding.amounts import format_euros
@@ -12,8 +14,9 @@ from portfolio.funding.models import ConsumptionReport, Convention, FundingLine
 from portfolio.governance.models import Meeting, Review
 from portfolio.reminders.due import Context, link
 from portfolio.startups.models import Startup
-from portfolio.startups.phases import phase_on_query
-from portfolio.timeutil import paris_day_start
+from portfolio.status import store
+from portfolio.status.compute import Status, compute
+from portfolio.timeutil import paris_day_start, today_in_paris
 
 #: Conventions whose obligations run: signed or published (a draft has none yet, a closed one no more).
 LIVE_STATUSES = ("signed", "published")
@@ -108,36 +111,48 @@ def upcoming_meetings(ctx: Context) -> list[Meeting]:
     )
 
 
-def current_phases(ctx: Context) -> list[tuple[int, str, str, str, date]]:
-    """(id, slug, name, phase, phase start) of every startup with a phase today."""
-    current = phase_on_query(ctx.today).subquery("current_phase")
-    return ctx.cached(
-        "phases",
-        lambda: db.session.execute(
-            select(Startup.id, Startup.slug, Startup.name, current.c.phase, current.c.start)
-            .join(current, current.c.startup_id == Startup.id)
-            .order_by(Startup.id)
-        ).all(),
-    )
+@dataclass(frozen=True)
+class StartupState:
+    """A startup's status on the context's day, with what the reminders name it by."""
+
+    status: Status
+    slug: str
+    name: str
+    updated_at: datetime
+
+
+def startup_states(ctx: Context) -> list[StartupState]:
+    """Every startup's status on the context's day: its status row when that day is today, computed
+    by the same function otherwise (a sweep run "as of" another instant)."""
+
+    def read() -> list[StartupState]:
+        names = {row.id: row for row in db.session.execute(select(Startup.id, Startup.slug, Startup.name, Startup.updated_at))}
+        if ctx.today == today_in_paris():
+            store.refresh(ctx.today)
+            statuses = store.stored()
+        else:
+            statuses = compute(ctx.today)
+        return [
+            StartupState(status, names[status.startup_id].slug, names[status.startup_id].name, names[status.startup_id].updated_at)
+            for status in statuses
+            if status.startup_id in names
+        ]
+
+    return ctx.cached("states", read)
 
 
 def last_chairs(ctx: Context) -> dict[int, int]:
-    """{startup id: the chair of its latest investment committee held by the end of the day, of
-    those whose chair is known} (one statement)."""
+    """{startup id: the chair of its last committee (the status's), of those whose chair is known}."""
 
     def load() -> dict[int, int]:
-        rows = db.session.execute(
-            select(Review.startup_id, Meeting.chair_id)
-            .join(Meeting, Meeting.id == Review.meeting_id)
-            .where(
-                Meeting.kind == "investment_committee",
-                Meeting.status != "cancelled",
-                Meeting.starts_at < paris_day_start(ctx.today + timedelta(days=1)),
-                Meeting.chair_id.is_not(None),
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
-        return dict(rows.all())  # later meetings overwrite earlier ones
+        last = {state.status.startup_id: state.status.last_committee_id for state in startup_states(ctx)
+                if state.status.last_committee_id is not None}
+        if not last:
+            return {}
+        chairs = dict(db.session.execute(
+            select(Meeting.id, Meeting.chair_id).where(Meeting.chair_id.is_not(None), among(Meeting.id, set(last.values())))
+        ).all())
+        return {startup_id: chairs[meeting_id] for startup_id, meeting_id in last.items() if meeting_id in chairs}
 
     return ctx.cached("last_chairs", load)
 

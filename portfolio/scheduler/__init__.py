@@ -24,7 +24,7 @@ class Job:
 #: Jobs registered by the domains, each from a module of JOB_MODULES.
 JOBS: list[Job] = []
 #: The modules that append their job to JOBS when imported (by `build_scheduler`, not before).
-JOB_MODULES = ("portfolio.reminders.jobs",)
+JOB_MODULES = ("portfolio.reminders.jobs", "portfolio.status.jobs")
 
 
 def build_scheduler(app: Flask, scheduler_class=BlockingScheduler):

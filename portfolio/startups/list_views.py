@@ -1,6 +1,4 @@
 """The portfolio: the list of startups with its filters, funnel and flags, and its exports (CSV, .xlsx)."""
-from dataclasses import dataclass
-
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
@@ -9,15 +7,13 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
-from portfolio.audit import versions
 from portfolio.core import exports
 from portfolio.core.exports import Column, Table
-from portfolio.core.pages import request_key
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
 from portfolio.startups.folding import install_text_folding
-from portfolio.startups.phases import PHASE_LABELS, label
+from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
 from portfolio.timeutil import to_paris, today_in_paris
 
 bp = Blueprint("portfolio", __name__, url_prefix="/startups")
@@ -44,6 +40,10 @@ CSV_COLUMNS = (
     Column("updated_at", "Dernière mise à jour", "date"),
     Column("stale", "Pas à jour", "flag"),
     Column("long_in_phase", "Phase longue", "flag"),
+    Column("committee_status", "Statut du prochain comité"),
+    Column("committee_due", "Prochain comité dû le", "date"),
+    Column("committee_scheduled", "Comité prévu le", "date"),
+    Column("last_committee", "Dernier comité", "date"),
 )
 
 
@@ -113,7 +113,8 @@ def _read_filters() -> PortfolioFilterForm:
 
 
 def _render_invalid(form: PortfolioFilterForm):
-    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], funnel=None, filters={})
+    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], committees={}, funnel=None,
+                           filters={})
     return render_template("startups/list.html", body=Markup(body), invalid=True, export_args=None), 400
 
 
@@ -122,43 +123,21 @@ def _filter_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if key in FILTER_PARAMETERS and value}
 
 
-@dataclass(frozen=True)
-class _ListBody:
-    """The list's filters, funnel and table as rendered, and the export link's arguments."""
-
-    html: Markup
-    export_args: tuple[tuple[str, str], ...]
-
-
 @bp.route("/")
 @requires("startup.view")
 def startup_list():
-    # The body depends on the filters, the day and the data alone: rendered once per write.
-    body = versions.cached("portfolio.list_body", request_key(per_reader=False), _list_body)
-    if body is None:
-        return _render_invalid(_read_filters())
-    return render_template(
-        "startups/list.html",
-        body=body.html,
-        invalid=False,
-        export_args=dict(body.export_args),
-        can_create="startups.create" in current_app.view_functions and can(current_user, "startup.edit"),
-    )
-
-
-def _list_body() -> _ListBody | None:
-    """The body of the list for the request's filters; None when they are invalid."""
     form = _read_filters()
     if form.errors:
-        return None
+        return _render_invalid(form)
     query = form.to_query()
     listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
-    html = render_template(
+    body = render_template(
         "startups/_list_body.html",
         form=form,
         query=query,
         page=listing.pagination,
         rows=listing.rows,
+        committees=committees_of(listing.rows, query),
         funnel=listing.funnel,
         filters=_filter_args(),
         no_phase=portfolio.NO_PHASE,
@@ -167,7 +146,13 @@ def _list_body() -> _ListBody | None:
         phase_norms=current_app.config["PHASE_NORMS_DAYS"],
         phase_label=label,
     )
-    return _ListBody(Markup(html), tuple(sorted(dict(_filter_args(), on=query.on.isoformat()).items())))
+    return render_template(
+        "startups/list.html",
+        body=Markup(body),
+        invalid=False,
+        export_args=dict(_filter_args(), on=query.on.isoformat()),
+        can_create="startups.create" in current_app.view_functions and can(current_user, "startup.edit"),
+    )
 
 
 def _export(extension: str):
@@ -175,7 +160,9 @@ def _export(extension: str):
     if form.errors:
         return _render_invalid(form)
     query = form.to_query()
-    table = Table(CSV_COLUMNS, [_export_row(row) for row in portfolio.all_rows(query)], "Portefeuille")
+    rows = portfolio.all_rows(query)
+    committees = committees_of(rows, query)
+    table = Table(CSV_COLUMNS, [_export_row(row, committees.get(row.id)) for row in rows], "Portefeuille")
     return exports.response(table, f"portefeuille-startups-{query.on.isoformat()}", extension)
 
 
@@ -191,7 +178,21 @@ def export_xlsx():
     return _export("xlsx")
 
 
-def _export_row(row: portfolio.PortfolioRow) -> tuple:
+def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> dict:
+    """{startup id: its committee situation} for the active startups of a list of today, from their
+    status rows, as next committees and the startup page say it (none for a list of another day)."""
+    from portfolio.governance.schedule import schedule_from
+
+    if query.on != today_in_paris():
+        return {}
+    return {
+        row.id: schedule_from(row.status, row.slug, row.name, row.incubator, query.on)
+        for row in rows
+        if row.status is not None and row.phase in ACTIVE_PHASES
+    }
+
+
+def _export_row(row: portfolio.PortfolioRow, committee) -> tuple:
     return (
         row.slug,
         row.name,
@@ -205,4 +206,8 @@ def _export_row(row: portfolio.PortfolioRow) -> tuple:
         to_paris(row.updated_at).date() if row.updated_at else None,  # the day the list shows
         row.stale,
         row.long_in_phase,
+        committee.status if committee else None,
+        committee.next_committee if committee else None,
+        committee.scheduled_on if committee else None,
+        committee.last_committee if committee else None,
     )

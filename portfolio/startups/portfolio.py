@@ -13,12 +13,13 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from portfolio.audit import versions
 from portfolio.extensions import db
-from portfolio.startups.folding import fold_text, folded
+from portfolio.startups.folding import fold_text
+from portfolio.status import store
+from portfolio.status.models import StartupStatus
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
-from portfolio.startups.phases import ACTIVE_PHASES, PHASES, label, phase_on_query, rank_expression
-from portfolio.timeutil import paris_day_start, today_in_paris
+from portfolio.startups.phases import PHASES, label, phase_on_query, rank_expression
+from portfolio.timeutil import today_in_paris
 
 #: The `phase` filter's value for "no phase on that day".
 NO_PHASE = "aucune"
@@ -76,6 +77,8 @@ class PortfolioRow:
     updated_at: datetime
     stale: bool
     long_in_phase: bool
+    #: Its status row (last and next committee, committee due, run-out), as of today.
+    status: StartupStatus | None = None
     co_incubators: list[str] = field(default_factory=list)
     sponsors: list[str] = field(default_factory=list)
 
@@ -127,39 +130,48 @@ class Funnel:
 
 
 class _Statement:
-    """The query's SQL pieces, built once per request (for the phases of `startup_ids` only, when given)."""
+    """The query's SQL pieces, built once per request. The startups are read with their status row
+    (`portfolio.status`): today's phase, flags and name order are its indexed columns; the phase on
+    another day is the day-D rule over the spans (for `startup_ids` only, when given)."""
 
     def __init__(self, query: PortfolioQuery, startup_ids: list[int] | None = None):
         self.query = query
-        self.current = phase_on_query(query.on, startup_ids).subquery("current_phase")
         #: Staleness is of today, whatever day the phases are shown on.
         self.today = today_in_paris()
-        # Only the startups the programme still follows can be out of date; a stopped or handed-over one is not.
-        self.stale = and_(Startup.updated_at < stale_cutoff(self.today), self.current.c.phase.in_(ACTIVE_PHASES))
-        norms = current_app.config["PHASE_NORMS_DAYS"]
-        # Above the norm means more days in the phase than the norm: started before on - norm.
-        beyond_norm = [
-            and_(self.current.c.phase == phase, self.current.c.start < query.on - timedelta(days=days))
-            for phase, days in norms.items()
-        ]
-        self.long_in_phase = or_(*beyond_norm) if beyond_norm else false()
+        self.of_today = query.on == self.today
+        if self.of_today:
+            self.current = None
+            self.phase, self.since = StartupStatus.phase, StartupStatus.phase_since
+            self.long_in_phase = StartupStatus.beyond_norm_on <= query.on
+        else:
+            self.current = phase_on_query(query.on, startup_ids).subquery("current_phase")
+            self.phase, self.since = self.current.c.phase, self.current.c.start
+            norms = current_app.config["PHASE_NORMS_DAYS"]
+            # Above the norm means more days in the phase than the norm: started before on - norm.
+            beyond_norm = [
+                and_(self.phase == phase, self.since < query.on - timedelta(days=days)) for phase, days in norms.items()
+            ]
+            self.long_in_phase = or_(*beyond_norm) if beyond_norm else false()
+        # Only the startups the programme still follows can be out of date (the status row has no
+        # stale day for the others).
+        self.stale = StartupStatus.stale_on <= self.today
 
     def reads_phase(self) -> bool:
-        """Whether selecting and ordering the startups needs their phase on the day (the costly part:
-        a window over every phase span), i.e. a phase or flag filter, or a sort by phase."""
+        """Whether selecting and ordering the startups needs their phase on another day than today
+        (the costly part: a window over every phase span), i.e. a phase or flag filter, or a sort by phase."""
         query = self.query
         return bool(query.phase or query.flag or query.sort.lstrip("-") in ("phase", "phase_since"))
 
     def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True) -> Select:
-        """SELECT columns FROM startups, with their phase on the day, under the query's filters."""
-        query, current = self.query, self.current
-        statement = select(*columns).select_from(Startup)
-        if join_phase:
-            statement = statement.outerjoin(current, current.c.startup_id == Startup.id)
+        """SELECT columns FROM startups, with their status and phase on the day, under the query's filters."""
+        query = self.query
+        statement = select(*columns).select_from(Startup).join(StartupStatus, StartupStatus.startup_id == Startup.id)
+        if self.current is not None and join_phase:
+            statement = statement.outerjoin(self.current, self.current.c.startup_id == Startup.id)
         if with_phase and query.phase == NO_PHASE:
-            statement = statement.where(current.c.phase.is_(None))
+            statement = statement.where(self.phase.is_(None))
         elif with_phase and query.phase:
-            statement = statement.where(current.c.phase == query.phase)
+            statement = statement.where(self.phase == query.phase)
         if query.incubator:
             # Aliased: the row statement joins the main incubator, which must not correlate here.
             wanted = aliased(Incubator)
@@ -176,13 +188,7 @@ class _Statement:
             )
             statement = statement.where(sponsored)
         if query.text and query.text.strip():
-            needle = fold_text(query.text.strip())
-            statement = statement.where(
-                or_(
-                    folded(Startup.name).contains(needle, autoescape=True),
-                    folded(func.coalesce(Startup.pitch, "")).contains(needle, autoescape=True),
-                )
-            )
+            statement = statement.where(StartupStatus.search_text.contains(fold_text(query.text.strip()), autoescape=True))
         if query.flag == "stale":
             statement = statement.where(self.stale)
         elif query.flag == "long_in_phase":
@@ -192,19 +198,18 @@ class _Statement:
     def ordered(self, statement: Select) -> Select:
         key = self.query.sort if self.query.sort in SORTS else "name"
         descending = key.startswith("-")
-        by_name = (folded(Startup.name).desc() if descending else folded(Startup.name), Startup.id)
+        name = StartupStatus.sort_name
+        by_name = (name.desc() if descending else name, Startup.id)
         if key.lstrip("-") == "phase":
-            rank = rank_expression(self.current.c.phase)
+            rank = rank_expression(self.phase)
             return statement.order_by(rank.desc() if descending else rank, *by_name)
         if key.lstrip("-") == "phase_since":
-            since = self.current.c.start
+            since = self.since
             # Startups without a phase come last in both directions.
-            return statement.order_by(
-                since.is_(None), since.desc() if descending else since, folded(Startup.name), Startup.id
-            )
+            return statement.order_by(since.is_(None), since.desc() if descending else since, name, Startup.id)
         if key.lstrip("-") == "updated":
             updated = Startup.updated_at
-            return statement.order_by(updated.desc() if descending else updated, folded(Startup.name), Startup.id)
+            return statement.order_by(updated.desc() if descending else updated, name, Startup.id)
         return statement.order_by(*by_name)
 
     def rows(self, statement: Select) -> list[PortfolioRow]:
@@ -223,6 +228,7 @@ class _Statement:
                 updated_at=record.updated_at,
                 stale=bool(record.stale),
                 long_in_phase=bool(record.long_in_phase),
+                status=record.StartupStatus,
             )
             for record in db.session.execute(statement)
         ]
@@ -239,7 +245,6 @@ class _Statement:
         return rows
 
     def row_columns(self) -> Select:
-        current = self.current
         return self.filtered(
             Startup.id,
             Startup.slug,
@@ -247,10 +252,11 @@ class _Statement:
             Startup.pitch,
             Startup.updated_at,
             Incubator.name.label("incubator"),
-            current.c.phase.label("phase"),
-            current.c.start.label("phase_since"),
+            self.phase.label("phase"),
+            self.since.label("phase_since"),
             case((self.stale, True), else_=False).label("stale"),
             case((self.long_in_phase, True), else_=False).label("long_in_phase"),
+            StartupStatus,
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
 
 
@@ -283,30 +289,16 @@ class Listing:
     funnel: Funnel
 
 
-class _PageOfIds(SelectPagination):
-    """A page of startup ids, kept by the read cache under the query, the day and the page."""
-
-    def _query_items(self) -> list:
-        def compute() -> tuple[int, ...]:
-            self._query_args["select"] = self._query_args["select_of"]()  # built only when needed
-            return tuple(SelectPagination._query_items(self))
-
-        key = (*self._query_args["cache_key"], self.page, self.per_page)
-        return list(versions.cached("portfolio.page", key, compute))
-
-
 def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     """A page of the portfolio and its funnel, in a constant number of statements: the funnel (whose
-    counts give the page count), the page's ids (with the phases only if a filter or the sort
-    needs them), then the rows, sponsors and co-incubators of those ids only. The funnel and the
-    page's ids, the costly part, come from the read cache while no write happened (same day)."""
+    counts give the page count), the page's ids (with the phases of another day only if a filter or
+    the sort needs them), then the rows, sponsors and co-incubators of those ids only."""
+    store.refresh()
     statement = _Statement(query)
-    cache_key = (query, statement.today)
-    counts = versions.cached("portfolio.funnel", cache_key, lambda: funnel(query, statement))
-    pagination = _PageOfIds(
-        select_of=lambda: statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
+    counts = funnel(query, statement)
+    pagination = SelectPagination(
+        select=statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
         session=db.session(), page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
-        cache_key=cache_key,
     )
     pagination.total = counts.selected(query.phase)
     ids = list(pagination.items)
@@ -320,6 +312,7 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
 
 def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
     """Every row the query selects, in the view's order (for the export)."""
+    store.refresh()
     statement = _Statement(query)
     return statement.rows(statement.ordered(statement.row_columns()))
 
@@ -327,7 +320,7 @@ def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
 def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel:
     """Count per phase on the query's day, honouring every filter but the phase itself."""
     statement = statement or _Statement(query)
-    phase = statement.current.c.phase
+    phase = statement.phase
     counts = dict(
         db.session.execute(statement.filtered(phase, func.count(Startup.id), with_phase=False).group_by(phase)).all()
     )
@@ -337,27 +330,14 @@ def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel
     )
 
 
-def stale_cutoff(today: date) -> datetime:
-    """A startup followed by the programme and updated before this instant is stale on `today`:
-    STALE_AFTER_DAYS without an update, counted from the start of the next day in Paris, so that
-    staleness changes with the day (the portfolio's flag and the reminders' rule alike)."""
-    return paris_day_start(today + timedelta(days=1)) - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
-
-
 def incubator_choices() -> list[tuple[str, str]]:
     """(slug, name) of every incubator, for the filter."""
-    return list(versions.cached("portfolio.incubators", None, lambda: tuple(
-        tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))
-    )))
+    return [tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))]
 
 
 def sponsor_choices() -> list[tuple[str, str]]:
     """(slug, name as shown) of the organisations that sponsor at least one startup, for the filter."""
-    return list(versions.cached("portfolio.sponsors", None, _sponsor_choices))
-
-
-def _sponsor_choices() -> tuple[tuple[str, str], ...]:
     sponsoring = exists().where(Sponsorship.organisation_id == Organisation.id)
     records = db.session.execute(select(Organisation.slug, Organisation.acronym, Organisation.name).where(sponsoring))
     pairs = [(slug, f"{acronym} — {name}" if acronym and acronym != name else name) for slug, acronym, name in records]
-    return tuple(sorted(pairs, key=lambda pair: fold_text(pair[1])))
+    return sorted(pairs, key=lambda pair: fold_text(pair[1]))

@@ -210,9 +210,21 @@ def events_about(objects, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
     return list(db.session.scalars(statement))
 
 
-def page_context(startup: Startup, today: date) -> dict:
+def page_context(startup: Startup, today: date, with_funding: bool = False) -> dict:
+    """What the page shows; its committee situation is the status row's (the same on every page), its
+    funding only for those who may read it (`with_funding`)."""
+    from portfolio.funding.queries import startup_funding
+    from portfolio.governance.schedule import schedule_from
+    from portfolio.status import store
+
     span_events = history_of(*startup.phase_spans, limit=10_000)
-    current = phases.phase_span_on(startup.phase_spans, today)
+    store.refresh(today)
+    status = store.status_of(startup.id)
+    current = phases.Span(status.phase, status.phase_since) if status is not None and status.phase else None
+    committee = None
+    if current is not None and current.phase in phases.ACTIVE_PHASES:
+        incubator = startup.incubator.name if startup.incubator else None
+        committee = schedule_from(status, startup.slug, startup.name, incubator, today)
     records = [
         startup,
         *startup.co_incubations,
@@ -237,4 +249,7 @@ def page_context(startup: Startup, today: date) -> dict:
         "history": events_about(records, limit=HISTORY_ON_PAGE),
         "history_limit": HISTORY_ON_PAGE,
         "phase_label": phases.label,
+        "status": status,
+        "committee": committee,
+        "funding": startup_funding(startup, today) if with_funding else None,
     }

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.permissions import can
-from portfolio.core.pages import cached_body
 from portfolio.extensions import db
 from portfolio.startups import operations
 from portfolio.startups.charts import format_number
@@ -54,13 +53,9 @@ def _child_or_404(model, ident: int, startup):
 @bp.route("/<slug>")
 @requires("startup.view")
 def detail(slug: str):
-    startup = load_startup(slug)
-
-    def body() -> str:
-        full = load_startup(slug, full=True)
-        return render_template("startups/_detail_body.html", **page_context(full, today_in_paris()))
-
-    return render_template("startups/detail.html", startup=startup, body=cached_body("startups.detail", body))
+    startup = load_startup(slug, full=True)
+    context = page_context(startup, today_in_paris(), with_funding=can(current_user, "startup.funding", startup))
+    return render_template("startups/detail.html", **context)
 
 
 # --- Identity (coaches) ---------------------------------------------------------------------

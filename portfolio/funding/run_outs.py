@@ -1,5 +1,5 @@
-"""Estimated funding run-out dates of many startups at once, for the next-committee rule and the
-committee schedule.
+"""Estimated funding run-out dates of many startups at once, for their status rows (the
+next-committee rule and the committee schedule).
 
 The same computation as `portfolio.funding.consumption.estimated_run_out(startup, today)` (one
 startup: the CP granted as of the day less the CP paid, spent at the rate paid so far), through
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Sequence
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, and_, select
 
 from portfolio.database import among
 from portfolio.extensions import db
@@ -49,7 +49,7 @@ def estimated_run_outs(startup_ids: Sequence[int], day: date) -> dict[int, date 
     """{startup id: estimated run-out on `day`, or None} for the startups with funding lines."""
     if not startup_ids:
         return {}
-    funded = among(FundingLine.startup_id, startup_ids)
+    funded = and_(among(FundingLine.startup_id, startup_ids), consumption.funds_the_future(day))
     line_ids = select(FundingLine.id).where(funded)
     convention_ids = select(FundingLine.convention_id).where(funded)
     line_rows = db.session.execute(

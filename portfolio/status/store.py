@@ -1,0 +1,84 @@
+"""Writing and reading the `startup_status` rows: the incremental rewrite of a few startups, the
+whole rebuild (`flask status rebuild`, the demo generator, the import), the refresh when the day
+turns in Paris, and the reads of the pages."""
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portfolio.extensions import db
+from portfolio.status.compute import COLUMNS, Status, compute
+from portfolio.status.models import StartupStatus
+from portfolio.timeutil import today_in_paris
+
+#: Rows written per statement (SQLite binds at most 32,766 parameters).
+BATCH = 1000
+
+
+def write(statuses: Iterable[Status]) -> int:
+    """Insert or replace these rows, in startup order (concurrent writers lock rows alike)."""
+    rows = [status.values() for status in sorted(statuses, key=lambda status: status.startup_id)]
+    if not rows:
+        return 0
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = StartupStatus.__table__
+    for start in range(0, len(rows), BATCH):
+        statement = insert(table).values(rows[start:start + BATCH])
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=["startup_id"],
+            set_={name: statement.excluded[name] for name in COLUMNS if name != "startup_id"},
+        ))
+    return len(rows)
+
+
+def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
+    """Recompute the rows of these startups (those that still exist) on `day` (today in Paris)."""
+    ids = sorted(set(startup_ids))
+    return write(compute(day or today_in_paris(), ids)) if ids else 0
+
+
+def rebuild(day: date | None = None) -> int:
+    """Recompute every row from the records (rows of startups gone are dropped by their cascade;
+    any left over are removed). Returns the number of rows written."""
+    statuses = compute(day or today_in_paris())
+    known = {status.startup_id for status in statuses}
+    stale_ids = [ident for ident in db.session.scalars(select(StartupStatus.startup_id)) if ident not in known]
+    if stale_ids:
+        db.session.execute(delete(StartupStatus).where(StartupStatus.startup_id.in_(stale_ids)))
+    return write(statuses)
+
+
+def behind(today: date) -> bool:
+    """Whether some row holds for an earlier day than `today` (one indexed lookup)."""
+    return bool(db.session.scalar(select(exists().where(StartupStatus.computed_on < today))))
+
+
+def refresh(today: date | None = None) -> int:
+    """When the day has turned since the rows were computed, recompute them all (the scheduler calls
+    this every minute; pages call it too, so that a page read just after midnight is of its day).
+    Commits when it wrote. Returns the number of rows written."""
+    today = today or today_in_paris()
+    if not behind(today):
+        return 0
+    written = rebuild(today)
+    db.session.commit()
+    return written
+
+
+def status_of(startup_id: int) -> StartupStatus | None:
+    return db.session.get(StartupStatus, startup_id)
+
+
+def statuses_of(startup_ids: Iterable[int]) -> dict[int, StartupStatus]:
+    ids = list(set(startup_ids))
+    if not ids:
+        return {}
+    return {row.startup_id: row for row in db.session.scalars(select(StartupStatus).where(StartupStatus.startup_id.in_(ids)))}
+
+
+def stored() -> list[Status]:
+    """Every row as plain values, by startup id (the property test compares them with `compute`)."""
+    rows = db.session.execute(select(*(getattr(StartupStatus, name) for name in COLUMNS)).order_by(StartupStatus.startup_id))
+    return [Status(*row) for row in rows]

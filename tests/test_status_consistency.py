@@ -1,0 +1,121 @@
+"""One status per startup, the same on every page: for every active startup of the imported real
+registry and of the demo, the portfolio (page and CSV), next committees (page and CSV), the
+startup page and the dossier say the same committee situation, read from its status row."""
+import csv
+import io
+import re
+from datetime import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from conftest import PASSWORD
+from portfolio.extensions import db
+from portfolio.governance import operations as governance
+from portfolio.governance.schedule import portfolio_schedule
+from portfolio.imports.betagouv import run_import
+from portfolio.imports.source import raw_files_from_directory
+from portfolio.startups.models import Startup
+from portfolio.timeutil import today_in_paris
+
+REGISTRY = Path(__file__).resolve().parents[2] / "shared" / "data" / "betagouv"
+BADGE = re.compile(r'data-status-badge="([a-z_]+)"')
+
+
+@pytest.fixture
+def portfolio_world(app, demo, make_user):
+    """The demo, the whole real registry imported (its committee history included), and a committee
+    scheduled in a month reviewing a few startups."""
+    run_import(raw_files_from_directory(REGISTRY), source=str(REGISTRY), today=today_in_paris())
+    db.session.commit()
+    chair = make_user("committee_chair")
+    meeting = governance.schedule_meeting(
+        "investment_committee", today_in_paris().replace(day=1).replace(year=today_in_paris().year + 1), time(14),
+        chair, location="DINUM",
+    )
+    rows = portfolio_schedule()
+    for row in rows[:4]:
+        governance.add_review(meeting, db.session.get(Startup, row.startup_id))
+    db.session.commit()
+    admin = make_user("admin")
+    return admin, meeting
+
+
+def _login(client, user) -> None:
+    from conftest import post_form
+
+    post_form(client, "/login", {"email": user.email, "password": PASSWORD}, token_from="/login")
+
+
+def test_every_page_says_the_same_committee_situation(portfolio_world, client):
+    admin, meeting = portfolio_world
+    _login(client, admin)
+    expected = {row.slug: row for row in portfolio_schedule()}
+    assert len(expected) > 100, "the registry's active startups"
+
+    # Next committees, its CSV: every active startup, once, with its row's values.
+    text = client.get("/governance/next-committees.csv").get_data(as_text=True)
+    listed = {row["slug"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert set(listed) == set(expected)
+    for slug, row in expected.items():
+        got = listed[slug]
+        assert (got["status"], got["next_committee"], got["scheduled_committee"], got["last_committee"]) == (
+            row.status, _iso(row.next_committee), _iso(row.scheduled_on), _iso(row.last_committee)
+        ), slug
+
+    # The portfolio's CSV: the same values for the same startups.
+    text = client.get("/startups/export.csv").get_data(as_text=True)
+    exported = {row["slug"]: row for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    for slug, row in expected.items():
+        got = exported[slug]
+        assert (got["committee_status"], got["committee_due"], got["committee_scheduled"], got["last_committee"]) == (
+            row.status, _iso(row.next_committee), _iso(row.scheduled_on), _iso(row.last_committee)
+        ), slug
+    assert all(exported[slug]["committee_status"] == "" for slug in exported if slug not in expected)
+
+    # The portfolio's page and next committees' page: the badge of each row shown.
+    page = client.get("/startups/").get_data(as_text=True)
+    for slug, badge in re.findall(r'<tr data-slug="([^"]+)">.*?(?:data-status-badge="([a-z_]+)"|</tr>)', page, re.S):
+        assert badge == (expected[slug].status if slug in expected else ""), slug
+    page = client.get("/governance/next-committees").get_data(as_text=True)
+    for slug, status in re.findall(r'<tr data-slug="([^"]+)" data-status="([^"]+)"', page):
+        assert status == expected[slug].status, slug
+
+    # The startup page of a sample of them (every status represented).
+    sample = {}
+    for row in expected.values():
+        sample.setdefault(row.status, []).append(row)
+    for rows in sample.values():
+        for row in rows[:5]:
+            html = client.get(f"/startups/{row.slug}").get_data(as_text=True)
+            assert BADGE.findall(html) == [row.status], row.slug
+            assert (row.last_committee is None) == ("Jamais passée en comité" in html), row.slug
+
+    # The dossier of the coming committee: the same last committee and status text.
+    pack = client.get(f"/governance/meetings/{meeting.id}/pack").get_data(as_text=True)
+    for review in meeting.reviews:
+        row = expected[review.startup.slug]
+        section = pack.split(f'data-slug="{row.slug}"')[1].split('data-testid="dossier"')[0]
+        assert row.status_label in section, row.slug
+        if row.last_committee:
+            assert f"le {row.last_committee:%d/%m/%Y}" in section, row.slug
+        else:
+            assert "Jamais passée en comité." in section, row.slug
+
+
+def test_registry_committees_have_one_outcome_label(portfolio_world):
+    rows = [row for row in portfolio_schedule() if row.last_committee and row.last_outcome == "unknown"]
+    assert rows, "the registry's committee history"
+    assert {row.last_outcome_label for row in rows} == {"Issue non renseignée (registre)"}
+
+
+def test_no_run_out_is_estimated_from_lapsed_credits(portfolio_world):
+    signaux = db.session.scalar(select(Startup).where(Startup.slug == "signaux-faibles"))
+    row = next(row for row in portfolio_schedule() if row.startup_id == signaux.id)
+    # The demo convention's lines are of 2020: nothing funds the startup any more.
+    assert row.run_out is None and row.funding_state == "none"
+
+
+def _iso(day) -> str:
+    return day.isoformat() if day else ""
