@@ -221,6 +221,8 @@ def _register_template_helpers(app: Flask) -> None:
 
     from portfolio.accounts.models import ROLE_LABELS
     from portfolio.accounts.permissions import can
+    from portfolio.audit import wording
+    from portfolio.core import french, markdown
     from portfolio.funding.amounts import format_euros
     from portfolio.timeutil import format_date, format_datetime
     from portfolio.validation import safe_href
@@ -231,6 +233,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
+    markdown.init_app(app)
+    french.init_app(app)
+    wording.init_app(app)
 
     @app.context_processor
     def permission_helpers():

@@ -56,6 +56,9 @@ EXPECTED = {
     "static": {"GET": EVERYONE},
     "core.healthz": {"GET": EVERYONE},
     "core.home": {"GET": LOGGED_IN},
+    "core.legal_notice": {"GET": EVERYONE},
+    "core.personal_data": {"GET": EVERYONE},
+    "core.accessibility": {"GET": EVERYONE},
     "accounts.login": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts.logout": {"POST": LOGGED_IN},
     "accounts.user_list": {"GET": ADMIN},
@@ -96,6 +99,7 @@ EXPECTED = {
     "imports.upload": {"GET": ADMIN, "POST": ADMIN},
     "portfolio.startup_list": {"GET": LOGGED_IN},
     "portfolio.export_csv": {"GET": LOGGED_IN},
+    "portfolio.export_xlsx": {"GET": LOGGED_IN},
     "startups.create": {"GET": ANY_COACH, "POST": ANY_COACH},
     "startups.detail": {"GET": LOGGED_IN},
     "startups.edit": {"GET": COACHES, "POST": COACHES},
@@ -104,6 +108,9 @@ EXPECTED = {
     "startups.team_add": {"GET": COACHES, "POST": COACHES},
     "startups.team_end": {"GET": COACHES, "POST": COACHES},
     "startups.milestone_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
+    "startups.milestone_list": {"GET": LOGGED_IN},
+    "startups.milestone_edit": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
+    "startups.milestone_delete": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.indicator_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.measurement_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "funding.convention_list": {"GET": FUNDING_READERS},
@@ -111,7 +118,9 @@ EXPECTED = {
     "funding.document_download": {"GET": FUNDING_READERS},
     "funding.warning_list": {"GET": FUNDING_READERS},
     "funding.lines_csv": {"GET": FUNDING_READERS},
+    "funding.lines_xlsx": {"GET": FUNDING_READERS},
     "funding.conventions_csv": {"GET": FUNDING_READERS},
+    "funding.conventions_xlsx": {"GET": FUNDING_READERS},
     "funding.convention_create": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
     "funding.convention_edit": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
     "funding.status_change": {"GET": FUNDING_WRITERS, "POST": FUNDING_WRITERS},
@@ -134,6 +143,7 @@ EXPECTED = {
     "governance_calendar.feed": {"GET": EVERYONE},
     "governance_next.next_committees": {"GET": COMMITTEE_FOLLOWERS},
     "governance_next.next_committees_csv": {"GET": COMMITTEE_FOLLOWERS},
+    "governance_next.next_committees_xlsx": {"GET": COMMITTEE_FOLLOWERS},
     "governance.meeting_list": {"GET": LOGGED_IN},
     "governance.meeting_schedule": {"GET": MEETING_SCHEDULERS, "POST": MEETING_SCHEDULERS},
     "governance.meeting_detail": {"GET": SAMPLE_MEETING_READERS},
@@ -206,10 +216,10 @@ def sample(app, demo, make_user):
 
 
 def _startup_records(startup) -> dict:
-    """A past phase span, a team member and an indicator of the sample startup, for their URLs."""
+    """A past phase span, a team member, an indicator and a milestone of the sample startup, for their URLs."""
     from datetime import date
 
-    from portfolio.startups.models import Indicator, PhaseSpan, TeamMember
+    from portfolio.startups.models import Indicator, Milestone, PhaseSpan, TeamMember
 
     span = PhaseSpan(phase="investigation", start=date(2010, 1, 1), end=date(2011, 1, 1))
     member = TeamMember(name="Membre de test", role="développeuse", start=date(2020, 1, 1))
@@ -217,8 +227,10 @@ def _startup_records(startup) -> dict:
     startup.phase_spans.append(span)
     startup.team.append(member)
     startup.indicators.append(indicator)
+    milestone = Milestone(date=date(2020, 6, 1), kind="other", title="Fait marquant de test")
+    startup.milestones.append(milestone)
     db.session.commit()
-    return {"span_id": span.id, "member_id": member.id, "indicator_id": indicator.id}
+    return {"span_id": span.id, "member_id": member.id, "indicator_id": indicator.id, "milestone_id": milestone.id}
 
 
 def _funding_records(startup) -> dict:

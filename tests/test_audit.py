@@ -105,7 +105,7 @@ def test_admin_filters_the_log_by_person(client, login, history, make_user):
     login(third)
     post_form(client, f"/admin/users/{second.id}/deactivate")
     page = client.get(f"/admin/audit?actor={third.id}").get_data(as_text=True)
-    assert "1 événement(s)" in page and "Désactivation" in page
+    assert "1 événement." in page and "Désactivation" in page
 
 
 def test_admin_filters_the_log_by_paris_day(client, login, history):

@@ -66,7 +66,7 @@ def test_chair_filters_overdue_startups_and_downloads_the_csv(page, committees):
         page.get_by_role("link", name="Exporter en CSV").click()
     download = download_info.value
     assert download.suggested_filename == f"prochains-comites-{TODAY.isoformat()}.csv"
-    with open(download.path(), encoding="utf-8", newline="") as exported:
+    with open(download.path(), encoding="utf-8-sig", newline="") as exported:
         rows = list(csv.DictReader(exported))
     assert [(row["slug"], row["status"]) for row in rows] == [("signaux-faibles", "overdue")]
     assert rows[0]["last_committee"] == add_months(TODAY, -8).isoformat()

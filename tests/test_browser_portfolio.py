@@ -77,7 +77,7 @@ def test_coach_filters_the_portfolio_and_downloads_the_csv(page, portfolio_data)
         page.get_by_role("link", name="Exporter en CSV").click()
     download = download_info.value
     assert download.suggested_filename.startswith("portefeuille-startups-")
-    with open(download.path(), encoding="utf-8", newline="") as exported:
+    with open(download.path(), encoding="utf-8-sig", newline="") as exported:
         rows = list(csv.DictReader(exported))
     assert [(row["slug"], row["name"], row["phase"], row["phase_since"], row["sponsors"]) for row in rows] == [
         ("aides-jeunes", "Aides Jeunes", "investigation", "2024-01-15", "DGE")

@@ -273,16 +273,16 @@ def test_the_startup_partial_links_readers_to_the_convention(app, demo, make_use
 
 def rows_of(response) -> list[dict]:
     assert response.status_code == 200 and response.content_type == "text/csv; charset=utf-8"
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_lines_export_has_one_row_per_line_with_plain_decimal_amounts(app, demo, client, finance):
     rows = rows_of(client.get("/funding/lines.csv"))
     assert [(r["convention"], r["startup"], r["year"], r["ae"], r["cp"], r["uo"], r["activite"], r["paaf"]) for r in rows] == [
-        (REFERENCE, "conseillers-entreprises", "2020", "200000.00", "452900.00", "0218-CE5G-CAOD", "021813010101",
-         "07-FIN-21800032429"),
-        (REFERENCE, "signaux-faibles", "2020", "168000.00", "168000.00", "0218-CE5G-CAOD", "021813010101",
-         "07-FIN-21800032538"),
+        (REFERENCE, "conseillers-entreprises", "2020", "200000.00", "452900.00", '="0218-CE5G-CAOD"', '="021813010101"',
+         '="07-FIN-21800032429"'),
+        (REFERENCE, "signaux-faibles", "2020", "168000.00", "168000.00", '="0218-CE5G-CAOD"', '="021813010101"',
+         '="07-FIN-21800032538"'),
     ]
     before = rows_of(client.get("/funding/lines.csv?on=2020-01-01"))
     assert {(r["ae"], r["montants_au"]) for r in before} == {("", "2020-01-01")}

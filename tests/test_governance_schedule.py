@@ -353,7 +353,7 @@ def test_csv_has_the_columns_and_the_view_order(chair_client):
     response = chair_client.get("/governance/next-committees.csv?on=2026-05-01")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "prochains-comites-2026-05-01.csv" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert {"slug", "name", "phase", "last_committee", "next_committee", "status"} <= set(rows[0])
     assert [(row["slug"], row["status"]) for row in rows] == [
         ("en-retard", "overdue"), ("programmee", "scheduled_late"), ("bientot", "due_soon"),
@@ -366,7 +366,7 @@ def test_csv_has_the_columns_and_the_view_order(chair_client):
 
 
 def test_csv_follows_the_filters(chair_client):
-    text = chair_client.get("/governance/next-committees.csv?on=2026-05-01&status=ok").get_data(as_text=True)
+    text = chair_client.get("/governance/next-committees.csv?on=2026-05-01&status=ok").get_data().decode("utf-8-sig")
     assert [row["slug"] for row in csv.DictReader(io.StringIO(text))] == ["a-jour"]
 
 

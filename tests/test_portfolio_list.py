@@ -101,7 +101,7 @@ def listed(client, **params) -> list[str]:
 def exported(client, **params) -> list[dict]:
     response = client.get("/startups/export.csv", query_string=params)
     assert response.status_code == 200
-    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8"))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_list_shows_each_startup_with_its_phase_incubator_sponsors_and_time_in_phase(client, viewer):
@@ -267,7 +267,7 @@ def test_export_is_the_view_on_every_page_with_its_columns(client, viewer):
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="portefeuille-startups-{TODAY.isoformat()}.csv"'
     )
-    text = response.get_data().decode("utf-8")
+    text = response.get_data().decode("utf-8-sig")
     assert text.splitlines()[0] == (
         "slug,name,incubator,co_incubators,phase,phase_label,phase_since,days_in_phase,sponsors,updated_at,"
         "stale,long_in_phase"

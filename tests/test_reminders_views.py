@@ -117,7 +117,7 @@ def test_the_header_counts_unread_notifications_and_the_inbox_marks_them_read(cl
     post_form(client, f"/notifications/{first.id}/lue", token_from="/notifications")
     assert "Notifications&nbsp;(1)" in client.get("/").get_data(as_text=True)
     response = post_form(client, "/notifications/tout-lu", token_from="/notifications", follow_redirects=True)
-    assert "1 notification(s) marquée(s) comme lue(s)" in response.get_data(as_text=True)
+    assert "1 notification marquée comme lue" in response.get_data(as_text=True)
     assert "Notifications&nbsp;(" not in client.get("/").get_data(as_text=True)
 
 

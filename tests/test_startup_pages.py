@@ -465,7 +465,9 @@ def test_the_startup_page_runs_the_same_number_of_queries_whatever_the_data_size
     small_count = count_statements(client, f"/startups/{small.slug}")
     large_count = count_statements(client, f"/startups/{large.slug}")
     page = client.get(f"/startups/{large.slug}").get_data(as_text=True)
-    assert page.count('data-kind="milestone"') == 50 and page.count('data-kind="phase"') == 50
+    # Every phase change; the 20 newest milestones, and a link to all of them.
+    assert page.count('data-kind="milestone"') == 20 and page.count('data-kind="phase"') == 50
+    assert "Voir les 50 faits marquants" in page
     assert page.count('data-testid="indicator-chart"') == 10
     assert small_count == large_count, f"{small_count} queries for 5 of each, {large_count} for 50"
     print(f"startup page: {small_count} SQL statements for 5 of each, {large_count} for 50")

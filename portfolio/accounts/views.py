@@ -157,6 +157,7 @@ def role_revoke(user_id: int, grant_id: int):
         question=f"Retirer à {grant.user.name} le rôle « {grant.label} » ?",
         confirm_label="Retirer le rôle",
         cancel_url=url_for("accounts.user_detail", user_id=user_id),
+        crumb=("Comptes", url_for("accounts.user_list"), grant.user.name, url_for("accounts.user_detail", user_id=user_id)),
     )
 
 
@@ -195,4 +196,5 @@ def _set_active(user_id: int, active: bool):
         question=f"{verb} le compte de {user.name} ({user.email}) ?{consequence}",
         confirm_label=f"{verb} le compte",
         cancel_url=url_for("accounts.user_detail", user_id=user.id),
+        crumb=("Comptes", url_for("accounts.user_list"), user.name, url_for("accounts.user_detail", user_id=user.id)),
     )

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.models import User
-from portfolio.audit import queries
+from portfolio.audit import queries, wording
 from portfolio.audit.forms import AuditFilterForm
 from portfolio.extensions import db
 from portfolio.forms import choices
@@ -16,7 +16,8 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 @requires("audit.view")
 def log():
     form = AuditFilterForm(request.args)
-    form.object_type.choices = choices(((kind, kind) for kind in queries.object_types()), empty="Tous")
+    kinds = sorted(((kind, wording.kind_label(kind)) for kind in queries.object_types()), key=lambda pair: pair[1])
+    form.object_type.choices = choices(kinds, empty="Tous")
     people = db.session.execute(select(User.id, User.name).order_by(User.name, User.id))
     form.actor.choices = choices(people, empty="Tout le monde")
     if request.args and not form.validate():

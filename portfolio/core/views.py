@@ -39,3 +39,6 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+from portfolio.core import legal_views  # noqa: E402,F401  (registers the footer's pages on `bp`)

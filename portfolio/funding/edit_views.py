@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portfolio.accounts.access import requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.core import concurrency
+from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.funding import documents, operations, queries
 from portfolio.funding.forms import (
@@ -205,6 +206,8 @@ def _confirm_removal(convention, obj, title: str, question: str, remove, done: s
     return render_template(
         "accounts/confirm.html", form=form, title=title, question=question, confirm_label="Retirer",
         cancel_url=url_for("funding.convention_detail", convention_id=convention.id, _anchor=anchor),
+        crumb=("Conventions", url_for("funding.convention_list"), convention.reference,
+               url_for("funding.convention_detail", convention_id=convention.id)),
     )
 
 
@@ -339,8 +342,8 @@ def amendment_add(convention_id: int):
             return _failed("funding/amendment_form.html", error, **context)
         db.session.commit()
         flash(
-            f"{recorded.amendment} enregistré : {len(recorded.changed)} ligne(s) modifiée(s), "
-            f"{len(recorded.added)} ligne(s) ajoutée(s).",
+            f"{recorded.amendment} enregistré : {counted(len(recorded.changed), 'ligne modifiée')}, "
+            f"{counted(len(recorded.added), 'ligne ajoutée')}.",
             "success",
         )
         return _back(convention, "avenants")

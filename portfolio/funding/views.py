@@ -1,5 +1,5 @@
 """Reading the funding: the conventions list, a convention's page (as of any day), the finance
-view of every warning, the signed document, the two CSV exports, and the startup page's funding
+view of every warning, the signed document, the two exports (CSV and .xlsx), and the startup page's funding
 partial. Funding readers only; the intrapreneurs see their startup's lines on its page.
 The writing pages are in `edit_views` (same blueprint)."""
 from datetime import date
@@ -8,8 +8,9 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
 from portfolio.accounts.access import requires
+from portfolio.core import exports
 from portfolio.extensions import db
-from portfolio.funding import exports, queries
+from portfolio.funding import exports as funding_exports, queries
 from portfolio.funding.forms import ConventionFilterForm
 from portfolio.funding.models import (
     CONVENTION_KINDS,
@@ -137,30 +138,43 @@ def warning_list():
 # --- Exports --------------------------------------------------------------------------------
 
 
-def _csv(text: str, name: str, day: date) -> Response:
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{day.isoformat()}.csv"'},
-    )
+def _export(build, name: str, extension: str) -> Response:
+    day, error = as_of_day()
+    if error:
+        return Response(error, status=422, mimetype="text/plain")
+    return exports.response(build(day), f"{name}-{day.isoformat()}", extension)
+
+
+def _lines(day: date):
+    return funding_exports.lines_table(queries.export_lines(), day)
+
+
+def _conventions(day: date):
+    return funding_exports.conventions_table(queries.export_conventions(), day)
 
 
 @bp.route("/lines.csv")
 @requires("funding.view")
 def lines_csv():
-    day, error = as_of_day()
-    if error:
-        return Response(error, status=422, mimetype="text/plain")
-    return _csv(exports.lines_csv(queries.export_lines(), day), "lignes-de-financement", day)
+    return _export(_lines, "lignes-de-financement", "csv")
+
+
+@bp.route("/lines.xlsx")
+@requires("funding.view")
+def lines_xlsx():
+    return _export(_lines, "lignes-de-financement", "xlsx")
 
 
 @bp.route("/conventions.csv")
 @requires("funding.view")
 def conventions_csv():
-    day, error = as_of_day()
-    if error:
-        return Response(error, status=422, mimetype="text/plain")
-    return _csv(exports.conventions_csv(queries.export_conventions(), day), "conventions", day)
+    return _export(_conventions, "conventions", "csv")
+
+
+@bp.route("/conventions.xlsx")
+@requires("funding.view")
+def conventions_xlsx():
+    return _export(_conventions, "conventions", "xlsx")
 
 
 from portfolio.funding import edit_views  # noqa: E402,F401  (registers the writing pages on `bp`)

@@ -75,6 +75,7 @@ def token_revoke():
         "accounts/confirm.html",
         form=form,
         title="Révoquer mon lien d’agenda",
+        crumb=("Mon agenda", url_for(".my_calendar"), None, None),
         question=(
             "Révoquer votre lien d’agenda ? Les agendas abonnés à ce lien cesseront d’être mis à jour ; "
             "vous pourrez en créer un nouveau ensuite."

@@ -1,15 +1,15 @@
 """The chair's portfolio view of next committees (overdue and due soon first, counts per status),
-and its CSV export."""
-import csv
-import io
+and its exports (CSV, .xlsx)."""
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from portfolio.accounts.access import requires
+from portfolio.core import exports
+from portfolio.core.exports import Column, Table
 from portfolio.forms import Form, choices
 from portfolio.governance import doctrine, schedule
 from portfolio.startups.portfolio import incubator_choices
@@ -20,16 +20,16 @@ bp = Blueprint("governance_next", __name__, url_prefix="/governance")
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2026-03-31)."
 FILTER_PARAMETERS = ("status", "incubator", "on")
 CSV_COLUMNS = (
-    "slug",
-    "name",
-    "incubator",
-    "phase",
-    "last_committee",
-    "run_out",
-    "next_committee",
-    "days_until",
-    "status",
-    "scheduled_committee",
+    Column("slug", "Identifiant"),
+    Column("name", "Startup"),
+    Column("incubator", "Incubateur"),
+    Column("phase", "Phase"),
+    Column("last_committee", "Dernier comité", "date"),
+    Column("run_out", "Fin des crédits estimée", "date"),
+    Column("next_committee", "Prochain comité dû le", "date"),
+    Column("days_until", "Jours restants", "integer"),
+    Column("status", "Statut"),
+    Column("scheduled_committee", "Comité prévu le", "date"),
 )
 
 
@@ -115,46 +115,37 @@ def next_committees():
     )
 
 
-@bp.route("/next-committees.csv")
-@requires("governance.next")
-def next_committees_csv():
+def _export(extension: str):
     form = _read_filters()
     if form.errors:
         return render_template("governance/next_committees.html", form=form, page=None), 400
     _, rows = _selection(form)
-    return Response(
-        _csv_text(rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="prochains-comites-{form.on.data.isoformat()}.csv"'},
+    table = Table(CSV_COLUMNS, [_export_row(row) for row in rows], "Prochains comités")
+    return exports.response(table, f"prochains-comites-{form.on.data.isoformat()}", extension)
+
+
+@bp.route("/next-committees.csv")
+@requires("governance.next")
+def next_committees_csv():
+    return _export("csv")
+
+
+@bp.route("/next-committees.xlsx")
+@requires("governance.next")
+def next_committees_xlsx():
+    return _export("xlsx")
+
+
+def _export_row(row: schedule.CommitteeSchedule) -> tuple:
+    return (
+        row.slug,
+        row.name,
+        row.incubator,
+        row.phase,
+        row.last_committee,
+        row.run_out,
+        row.next_committee,
+        row.days_until,
+        row.status,
+        row.scheduled_on,
     )
-
-
-def _csv_text(rows: list[schedule.CommitteeSchedule]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            (
-                row.slug,
-                _cell(row.name),
-                _cell(row.incubator or ""),
-                row.phase,
-                _iso(row.last_committee),
-                _iso(row.run_out),
-                _iso(row.next_committee),
-                "" if row.days_until is None else row.days_until,
-                row.status,
-                _iso(row.scheduled_on),
-            )
-        )
-    return buffer.getvalue()
-
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (a cell starting with = + - @ is one)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

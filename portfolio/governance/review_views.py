@@ -2,7 +2,7 @@
 agenda, the intrapreneur's preparation, its minutes, the decision with its follow-ups, the
 decision's validation (which writes the phase change), and a follow-up's status."""
 
-from flask import flash, redirect, render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -116,6 +116,7 @@ def review_remove(review_id: int):
         question=f"Retirer la revue de {name} de l’ordre du jour ? Sa préparation sera supprimée.",
         confirm_label="Retirer",
         cancel_url=meeting_url(meeting, "ordre-du-jour"),
+        crumb=("Comités", url_for("governance.meeting_list"), meeting.title, meeting_url(meeting)),
     )
 
 

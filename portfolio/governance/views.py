@@ -14,6 +14,7 @@ from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
 from portfolio.core import concurrency
+from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import (
@@ -214,6 +215,7 @@ def confirm_page(meeting, title: str, question: str, confirm_label: str, form=No
         question=question,
         confirm_label=confirm_label,
         cancel_url=meeting_url(meeting),
+        crumb=("Comités", url_for("governance.meeting_list"), meeting.title, meeting_url(meeting)),
     )
 
 
@@ -235,7 +237,7 @@ def pack_send(meeting_id: int):
         except operations.GovernanceError as error:
             return rule_broken(meeting, error, "dossier")
         db.session.commit()
-        flash(f"Envoi enregistré : dossier noté comme envoyé à {len(recipients)} destinataire(s).", "success")
+        flash(f"Envoi enregistré : dossier noté comme envoyé à {counted(len(recipients), 'destinataire')}.", "success")
         return redirect(meeting_url(meeting, "dossier"))
     recipients = operations.pack_recipients(meeting)
     question = (

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.core import concurrency
+from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.reminders import operations, queries
 from portfolio.reminders.audience import ROLE_NAMES
@@ -93,7 +94,7 @@ def mark_all_read():
         abort(400)
     count = operations.mark_all_read(current_user)
     db.session.commit()
-    flash(f"{count} notification(s) marquée(s) comme lue(s).", "success")
+    flash(f"{counted(count, 'notification marquée comme lue', 'notifications marquées comme lues')}.", "success")
     return redirect(url_for("reminders.inbox"))
 
 

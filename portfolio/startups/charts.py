@@ -74,7 +74,7 @@ def indicator_chart(name: str, unit: str | None, points: Sequence[tuple[date, De
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-title" data-testid="indicator-chart">',
-        f'<title id="{chart_id}-title">{escape(title)} : {len(points)} mesure(s), '
+        f'<title id="{chart_id}-title">{escape(title)} : {len(points)} mesure{"s" if len(points) > 1 else ""}, '
         f'de {format_number(values[0])} le {first:%d/%m/%Y} à {format_number(values[-1])} le {last:%d/%m/%Y}</title>',
     ]
     tick = bottom

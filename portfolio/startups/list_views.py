@@ -1,8 +1,5 @@
-"""The portfolio: the list of startups with its filters, funnel and flags, and its CSV export."""
-import csv
-import io
-
-from flask import Blueprint, Response, current_app, render_template, request
+"""The portfolio: the list of startups with its filters, funnel and flags, and its exports (CSV, .xlsx)."""
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField
@@ -10,6 +7,8 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
+from portfolio.core import exports
+from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
 from portfolio.forms import Form, choices
 from portfolio.startups import portfolio
@@ -29,22 +28,22 @@ def _install_text_folding(state) -> None:
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2024-03-31)."
 FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "sort")
 CSV_COLUMNS = (
-    "slug",
-    "name",
-    "incubator",
-    "co_incubators",
-    "phase",
-    "phase_label",
-    "phase_since",
-    "days_in_phase",
-    "sponsors",
-    "updated_at",
-    "stale",
-    "long_in_phase",
-    "committee_status",
-    "committee_due",
-    "committee_scheduled",
-    "last_committee",
+    Column("slug", "Identifiant"),
+    Column("name", "Startup"),
+    Column("incubator", "Incubateur"),
+    Column("co_incubators", "Co-incubateurs"),
+    Column("phase", "Phase (code)"),
+    Column("phase_label", "Phase"),
+    Column("phase_since", "En phase depuis le", "date"),
+    Column("days_in_phase", "Jours dans la phase", "integer"),
+    Column("sponsors", "Sponsors"),
+    Column("updated_at", "Dernière mise à jour", "date"),
+    Column("stale", "Pas à jour", "flag"),
+    Column("long_in_phase", "Phase longue", "flag"),
+    Column("committee_status", "Statut du prochain comité"),
+    Column("committee_due", "Prochain comité dû le", "date"),
+    Column("committee_scheduled", "Comité prévu le", "date"),
+    Column("last_committee", "Dernier comité", "date"),
 )
 
 
@@ -156,19 +155,27 @@ def startup_list():
     )
 
 
-@bp.route("/export.csv")
-@requires("startup.view")
-def export_csv():
+def _export(extension: str):
     form = _read_filters()
     if form.errors:
         return _render_invalid(form)
     query = form.to_query()
     rows = portfolio.all_rows(query)
-    return Response(
-        _csv_text(rows, committees_of(rows, query)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="portefeuille-startups-{query.on.isoformat()}.csv"'},
-    )
+    committees = committees_of(rows, query)
+    table = Table(CSV_COLUMNS, [_export_row(row, committees.get(row.id)) for row in rows], "Portefeuille")
+    return exports.response(table, f"portefeuille-startups-{query.on.isoformat()}", extension)
+
+
+@bp.route("/export.csv")
+@requires("startup.view")
+def export_csv():
+    return _export("csv")
+
+
+@bp.route("/export.xlsx")
+@requires("startup.view")
+def export_xlsx():
+    return _export("xlsx")
 
 
 def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> dict:
@@ -185,44 +192,22 @@ def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.Portfolio
     }
 
 
-def _csv_text(rows: list[portfolio.PortfolioRow], committees: dict) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        committee = committees.get(row.id)
-        writer.writerow(
-            (
-                row.slug,
-                _cell(row.name),
-                _cell(row.incubator or ""),
-                _cell("|".join(row.co_incubators)),
-                row.phase or "",
-                row.phase_label,
-                row.phase_since.isoformat() if row.phase_since else "",
-                "" if row.days_in_phase is None else row.days_in_phase,
-                _cell("|".join(row.sponsors)),
-                _iso_day(row.updated_at),
-                "oui" if row.stale else "non",
-                "oui" if row.long_in_phase else "non",
-                committee.status if committee else "",
-                _iso(committee.next_committee) if committee else "",
-                _iso(committee.scheduled_on) if committee else "",
-                _iso(committee.last_committee) if committee else "",
-            )
-        )
-    return buffer.getvalue()
-
-
-def _iso(day) -> str:
-    return day.isoformat() if day else ""
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (a cell starting with = + - @ is one)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _iso_day(moment) -> str:
-    """The day of `moment` in Paris, as YYYY-MM-DD (the list shows the same day)."""
-    return to_paris(moment).date().isoformat() if moment else ""
+def _export_row(row: portfolio.PortfolioRow, committee) -> tuple:
+    return (
+        row.slug,
+        row.name,
+        row.incubator,
+        "|".join(row.co_incubators),
+        row.phase,
+        row.phase_label,
+        row.phase_since,
+        row.days_in_phase,
+        "|".join(row.sponsors),
+        to_paris(row.updated_at).date() if row.updated_at else None,  # the day the list shows
+        row.stale,
+        row.long_in_phase,
+        committee.status if committee else None,
+        committee.next_committee if committee else None,
+        committee.scheduled_on if committee else None,
+        committee.last_committee if committee else None,
+    )

@@ -94,6 +94,8 @@ class PortfolioRow:
         days = self.days_in_phase
         if days is None:
             return ""
+        if days == 0:
+            return "depuis aujourd’hui"
         if days < 61:
             return f"{days} jour{'s' if days > 1 else ''}"
         months = days * 12 // 365

@@ -28,6 +28,10 @@ from portfolio.startups.models import (
 #: Audit actions on a span, in words.
 SPAN_ACTIONS = {"phase_change": "Changement de phase", "phase_correction": "Correction", "update": "Modification"}
 HISTORY_LIMIT = 200
+#: Events in the startup page's detailed history, the newest (the admin's log has them all).
+HISTORY_ON_PAGE = 50
+#: Milestones on the startup page itself, the newest; all of them are on /startups/<slug>/milestones.
+SHOWN_ON_STARTUP_PAGE = 20
 
 
 def load_startup(slug: str, full: bool = False) -> Startup:
@@ -54,10 +58,12 @@ def load_startup(slug: str, full: bool = False) -> Startup:
 
 
 def duration_fr(start: date, today: date) -> str:
-    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours"."""
+    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours", "depuis aujourd’hui"."""
     days = (today - start).days
     if days < 0:
         return "pas encore commencée"
+    if days == 0:
+        return "depuis aujourd’hui"
     months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
     if months < 1:
         return f"{days} jour{'s' if days > 1 else ''}"
@@ -144,15 +150,19 @@ def _phase_entries(startup: Startup, events: list[AuditEvent], today: date) -> l
     return entries
 
 
-def timeline(startup: Startup, span_events: list[AuditEvent], today: date) -> list[TimelineEntry]:
-    """Phase changes and milestones, newest first."""
+def timeline(
+    startup: Startup, span_events: list[AuditEvent], today: date, milestones_shown: int | None = None
+) -> list[TimelineEntry]:
+    """Phase changes and milestones, newest first: every phase change, and the `milestones_shown`
+    newest milestones (all of them when None; the others are on the milestones' own pages)."""
     measured = {}
     for indicator in startup.indicators:
         for measurement in indicator.measurements:
             if measurement.milestone_id is not None:
                 measured.setdefault(measurement.milestone_id, []).append((indicator, measurement))
     entries = _phase_entries(startup, span_events, today)
-    for milestone in startup.milestones:
+    newest = sorted(startup.milestones, key=lambda milestone: (milestone.date, milestone.id), reverse=True)
+    for milestone in newest[:milestones_shown]:
         entries.append(
             TimelineEntry(
                 day=milestone.date,
@@ -231,10 +241,13 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
         "current": current,
         "time_in_phase": duration_fr(current.start, today) if current is not None else None,
         "planned": [span for span in startup.phase_spans if span.start > today],
-        "timeline": timeline(startup, span_events, today),
+        "timeline": timeline(startup, span_events, today, SHOWN_ON_STARTUP_PAGE),
+        "milestone_total": len(startup.milestones),
+        "milestones_shown": SHOWN_ON_STARTUP_PAGE,
         "charts": charts(startup),
         "team": sorted(startup.team, key=lambda member: (member.end is not None, member.start or date.min, member.name)),
-        "history": events_about(records),
+        "history": events_about(records, limit=HISTORY_ON_PAGE),
+        "history_limit": HISTORY_ON_PAGE,
         "phase_label": phases.label,
         "status": status,
         "committee": committee,

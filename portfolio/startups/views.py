@@ -348,3 +348,6 @@ def measurement_add(slug: str, indicator_id: int):
     if form.is_submitted():
         return _failed("startups/measurement_form.html", **context)
     return render_template("startups/measurement_form.html", **context)
+
+
+from portfolio.startups import milestone_views  # noqa: E402,F401  (registers the milestone pages on `bp`)

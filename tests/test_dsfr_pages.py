@@ -1,0 +1,93 @@
+"""DSFR completeness: the footer's mandatory links (accessibilité, mentions légales, données
+personnelles) on every page, their public pages, the accessibility declaration saying "non
+conforme" until an audit; a breadcrumb on every page below home, without a doubled crumb."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portfolio.accounts.models import User
+from portfolio.extensions import db
+from portfolio.funding.models import Convention
+from portfolio.governance.models import Meeting
+
+FOOTER_LINKS = {
+    "/accessibilite": "Accessibilité : non conforme",
+    "/mentions-legales": "Mentions légales",
+    "/donnees-personnelles": "Données personnelles",
+}
+
+
+def footer_of(html: str) -> str:
+    return html[html.index('<footer'):]
+
+
+@pytest.mark.parametrize("url", FOOTER_LINKS)
+def test_the_footer_pages_are_public_with_their_breadcrumb(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="fr-breadcrumb"' in html and 'aria-current="page"' in html
+    for link, label in FOOTER_LINKS.items():
+        assert f'href="{link}">{label}</a>' in footer_of(html)
+
+
+def test_the_accessibility_declaration_says_non_conforme_until_an_audit(client):
+    html = client.get("/accessibilite").get_data(as_text=True)
+    assert "Déclaration d’accessibilité" in html
+    assert re.search(r'data-testid="accessibility-status">Portfolio est <strong>non conforme</strong>', html)
+    assert "aucun audit de conformité n’a encore été réalisé" in html
+    assert "Défenseur des droits" in html
+
+
+def test_the_login_page_has_the_footer_links(client):
+    footer = footer_of(client.get("/login").get_data(as_text=True))
+    assert all(f'href="{link}"' in footer for link in FOOTER_LINKS)
+
+
+def crumbs(html: str) -> list[str]:
+    nav = re.search(r'<nav role="navigation" class="fr-breadcrumb.*?</nav>', html, re.S)
+    return [re.sub(r"\s+", " ", label).strip() for label in re.findall(r'class="fr-breadcrumb__link"[^>]*>([^<]*)<', nav.group(0))] if nav else []
+
+
+@pytest.fixture
+def admin_pages(app, demo, make_user, login):
+    """Every page (GET, HTML) an admin can open with the demo's objects, by URL."""
+    from flask import url_for
+
+    admin = make_user("admin")
+    login(admin)
+    meeting = db.session.scalars(select(Meeting).order_by(Meeting.id)).first()
+    values = {
+        "slug": "signaux-faibles",
+        "user_id": db.session.scalar(select(User.id).where(User.email == "coach@demo.beta.gouv.fr")),
+        "meeting_id": meeting.id,
+        "review_id": meeting.reviews[0].id,
+        "convention_id": db.session.scalars(select(Convention.id)).first(),
+    }
+    skipped = {"static", "core.home", "core.healthz", "accounts.login", "api.startup", "governance_calendar.feed"}
+    urls = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint in skipped or not set(rule.arguments) <= set(values):
+                continue
+            urls.append(url_for(rule.endpoint, **{name: values[name] for name in rule.arguments}))
+    return urls
+
+
+def test_every_page_below_home_has_a_breadcrumb_without_a_doubled_crumb(client, admin_pages):
+    checked = []
+    for url in admin_pages:
+        response = client.get(url)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        html = response.get_data(as_text=True)
+        labels = crumbs(html)
+        assert labels and labels[0] == "Accueil", f"{url} has no breadcrumb"
+        assert len(labels) >= 2, f"{url}: the breadcrumb names no page"
+        assert all(a != b for a, b in zip(labels, labels[1:])), f"{url}: doubled crumb in {labels}"
+        assert html.count('aria-current="page"', html.index("fr-breadcrumb"), html.index("</nav>", html.index("fr-breadcrumb"))) == 1
+        checked.append(url)
+    assert len(checked) >= 40, checked
+    for admin_url in ("/admin/users", "/admin/audit", "/admin/import", "/admin/reminders", "/admin/outbox"):
+        assert admin_url in checked
