@@ -196,6 +196,13 @@ class DecisionForm(Form):
         default="",
     )
     phase_change_on = DateField("À partir du", validators=[Optional()])
+    provisional_months = SelectField(
+        "Durée du budget provisoire",
+        choices=choices([("1", "1 mois"), ("2", "2 mois")], empty="— Sans objet —"),
+        validators=[Optional()],
+        default="",
+        description="Pour un budget provisoire : le prochain comité est dû à son terme.",
+    )
     amount_granted = AmountText("Montant accordé (euros)", validators=[Optional(), Length(max=40)])
     conditions = TextAreaField("Conditions", validators=[Optional(), Length(max=10_000)])
     reserves = TextAreaField("Réserves", validators=[Optional(), Length(max=10_000)])

@@ -79,7 +79,8 @@ class Meeting(Audited, db.Model):
     pack_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pack_sent_to: Mapped[list[str] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: "local", or "registry" for a committee recreated from a registry `committee` event.
+    #: "local" (scheduled ahead), "past" (entered after it took place, "Enregistrer un comité
+    #: passé"), or "registry" for a committee recreated from a registry `committee` event.
     source: Mapped[str] = mapped_column(String(20), default="local")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -187,6 +188,8 @@ class Decision(Audited, db.Model):
     phase_change_to: Mapped[str | None] = mapped_column(String(40))
     phase_change_on: Mapped[date | None] = mapped_column(Date)
     amount_granted: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    #: A provisional budget's length in months (1 or 2): the next committee is due at its end.
+    provisional_months: Mapped[int | None] = mapped_column(Integer)
     conditions: Mapped[str | None] = mapped_column(Text)
     reserves: Mapped[str | None] = mapped_column(Text)
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

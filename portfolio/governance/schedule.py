@@ -6,6 +6,8 @@ before its funding runs out. So the next committee is the earlier of (last commi
 and (estimated run-out − 30 days) when the run-out is known. A startup never reviewed has the
 run-out rule alone (no date without funding). "Last committee" is the latest investment-committee
 review of the startup on or before the day (registry history included, cancelled meetings not).
+When that committee granted a provisional budget (1–2 months pending proof), the next one is due
+at the end of that budget instead of 6 months later.
 """
 import calendar
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from sqlalchemy.orm import aliased
 from portfolio.audit import versions
 from portfolio.database import among
 from portfolio.extensions import db
-from portfolio.governance.models import Meeting, Review
+from portfolio.governance.models import Decision, Meeting, Review
 from portfolio.governance.run_outs import estimated_run_outs
 from portfolio.startups.models import CoIncubation, Incubator, Startup
 from portfolio.startups.phases import ACTIVE_PHASES, label, phase_on_query
@@ -49,11 +51,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def next_committee_date(last_committee: date | None, run_out: date | None) -> date | None:
-    """The doctrine's rule: the earlier of last + 6 months and run-out − 30 days, each when known."""
+def next_committee_date(
+    last_committee: date | None, run_out: date | None, interval_months: int | None = None
+) -> date | None:
+    """The doctrine's rule: the earlier of last + 6 months (or + the provisional budget's months that
+    committee granted) and run-out − 30 days, each when known."""
     candidates = []
     if last_committee is not None:
-        candidates.append(add_months(last_committee, COMMITTEE_INTERVAL_MONTHS))
+        candidates.append(add_months(last_committee, interval_months or COMMITTEE_INTERVAL_MONTHS))
     if run_out is not None:
         candidates.append(run_out - RUN_OUT_MARGIN)
     return min(candidates) if candidates else None
@@ -105,11 +110,11 @@ class CommitteeSchedule:
 
 def schedule_of(
     on: date, startup: tuple[int, str, str, str | None, str], last_committee: date | None,
-    run_out: date | None, scheduled_on: date | None = None,
+    run_out: date | None, scheduled_on: date | None = None, interval_months: int | None = None,
 ) -> CommitteeSchedule:
     """The pure assembly: (id, slug, name, incubator, phase) and the dates -> a CommitteeSchedule."""
     startup_id, slug, name, incubator, phase = startup
-    next_committee = next_committee_date(last_committee, run_out)
+    next_committee = next_committee_date(last_committee, run_out, interval_months)
     return CommitteeSchedule(
         startup_id=startup_id,
         slug=slug,
@@ -208,6 +213,7 @@ def _schedule(
             .group_by(committees.c.startup_id)
         ).all()
     )
+    provisional = _provisional_months(last, bound, ids)
     funding = run_outs(ids, day)
     rows = [
         schedule_of(
@@ -216,10 +222,32 @@ def _schedule(
             _paris_day(last.get(startup[0])),
             funding.get(startup[0]),
             _paris_day(upcoming.get(startup[0])),
+            provisional.get(startup[0]),
         )
         for startup in startups
     ]
     return tuple(sorted(rows, key=urgency_order))
+
+
+def _provisional_months(last: Mapping[int, datetime], bound: datetime, ids: list[int]) -> dict[int, int]:
+    """{startup id: months of the provisional budget its last committee granted}, for the startups
+    whose last committee did (one statement)."""
+    if not last:
+        return {}
+    rows = db.session.execute(
+        select(Review.startup_id, Meeting.starts_at, Decision.provisional_months)
+        .join(Meeting, Meeting.id == Review.meeting_id)
+        .join(Decision, Decision.review_id == Review.id)
+        .where(
+            Meeting.kind == "investment_committee", Meeting.status != "cancelled", Meeting.starts_at < bound,
+            Decision.outcome == "provisional", Decision.provisional_months.is_not(None),
+            among(Review.startup_id, ids),
+        )
+    ).all()
+    return {
+        startup_id: months for startup_id, starts_at, months in rows
+        if as_utc(starts_at) == as_utc(last[startup_id])
+    }
 
 
 def _paris_day(moment: datetime | None) -> date | None:
