@@ -72,13 +72,24 @@ def convention_start(convention: Convention) -> date | None:
     return convention.effective_on or convention.signed_on
 
 
+def convention_end(convention: Convention, today: date) -> date:
+    """The last day of the convention's obligations: its end date (valid until every expense is
+    paid, or without an end: today), and once closed — after its last payment — its closing day."""
+    end = convention.ends_on if convention.ends_on and not convention.until_paid else today
+    if convention.status == "closed":
+        closings = [change.changed_on for change in convention.status_changes if change.status == "closed"]
+        if closings:
+            end = min(end, max(closings))
+    return end
+
+
 def convention_quarters(convention: Convention, today: date) -> list[Quarter]:
     """Every quarter of the convention's life, the first one even when it starts mid-quarter; up
-    to its end, or — valid until every expense is paid, or without an end — up to today's quarter."""
+    to its end (`convention_end`): no report is owed for a quarter after it."""
     start = convention_start(convention)
     if start is None:
         return []
-    last_day = convention.ends_on if convention.ends_on and not convention.until_paid else today
+    last_day = convention_end(convention, today)
     last = max(Quarter.containing(last_day), Quarter.containing(start))
     quarters, quarter = [], Quarter.containing(start)
     while quarter <= last:
