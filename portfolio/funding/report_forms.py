@@ -96,6 +96,8 @@ class ReportFormBase(Form):
         validators=[InputRequired("Indiquez la date de dépôt (jj/mm/aaaa).")],
     )
     note = TextAreaField("Commentaire", validators=[Optional(), Length(max=5000)])
+    #: Set by the confirmation step when a line is consumed beyond its granted amount.
+    confirmed = HiddenField(default="")
     submit = SubmitField("Enregistrer le compte rendu")
 
     def entries(self, lines) -> dict[int, tuple]:
