@@ -208,7 +208,7 @@ def test_pack_7_days_before_and_missing_preparations_the_day_before_across_the_s
     assert reminder_days("missing_preparation", date(2025, 3, 16), date(2025, 3, 31)) == [date(2025, 3, 29)]
     dues = dues_on("missing_preparation", date(2025, 3, 23))
     assert [due.recipients for due in dues] == [{intrapreneur.id: "intrapreneur"}, {other.id: "intrapreneur"}]
-    assert all(due.visible_from == date(2025, 3, 23) and due.due_on == date(2025, 3, 29) for due in dues)
+    assert all(due.visible_from == date(2025, 2, 28) and due.due_on == date(2025, 3, 29) for due in dues)
 
     prepare(held.reviews[0])
     held.pack_sent_at = paris(2025, 3, 22, 18)

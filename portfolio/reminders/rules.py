@@ -31,6 +31,7 @@ from portfolio.reminders.sources import (
     live_conventions,
     loaded_whole,
     meeting_link,
+    meetings_ahead,
     startup_ids_of,
     startup_link,
     unconsumed,
@@ -41,6 +42,8 @@ from portfolio.startups.phases import ACTIVE_PHASES, label
 from portfolio.startups.portfolio import stale_cutoff
 from portfolio.timeutil import paris_day_start
 
+#: A review's preparation shows in its intrapreneurs' "À faire" this many days before the meeting.
+PREPARATION_LEAD_DAYS = 30
 #: An investment committee held or planned this long before a convention's end answers its Article 4.
 COMMITTEE_LOOKBACK = timedelta(days=183)
 
@@ -229,9 +232,10 @@ def _preparation_missing(review: Review) -> bool:
 
 
 def missing_preparation(ctx: Context) -> list[Due]:
-    """Each review's preparation: shown from 7 days before the meeting, reminded the day before while missing."""
+    """Each review's preparation: shown from PREPARATION_LEAD_DAYS before the meeting (as soon as the
+    intrapreneurs have something to prepare), reminded the day before while missing."""
     dues = []
-    for meeting in upcoming_meetings(ctx):
+    for meeting in meetings_ahead(ctx, PREPARATION_LEAD_DAYS):
         day = paris_day(meeting.starts_at)
         for review in meeting.reviews:
             if not _preparation_missing(review):
@@ -242,7 +246,7 @@ def missing_preparation(ctx: Context) -> list[Due]:
                 subject=f"review:{review.id}:preparation:{day.isoformat()}",
                 title=f"Préparation de la revue de {review.startup.name} pour « {meeting.title} » (le {day:%d/%m/%Y})",
                 due_on=due_on,
-                visible_from=day - timedelta(days=7),
+                visible_from=day - timedelta(days=PREPARATION_LEAD_DAYS),
                 url=link(
                     ("governance.preparation", {"review_id": review.id}),
                     ("governance.meeting_detail", {"meeting_id": meeting.id}),

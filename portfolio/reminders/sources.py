@@ -108,6 +108,26 @@ def upcoming_meetings(ctx: Context) -> list[Meeting]:
     )
 
 
+def meetings_ahead(ctx: Context, days: int) -> list[Meeting]:
+    """Scheduled meetings from today to `days` ahead (Paris days), with their reviews, preparations
+    and startups."""
+    start, stop = paris_day_start(ctx.today), paris_day_start(ctx.today + timedelta(days=days + 1))
+    return ctx.cached(
+        f"meetings:{days}",
+        lambda: list(
+            db.session.scalars(
+                select(Meeting)
+                .where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < stop)
+                .order_by(Meeting.starts_at, Meeting.id)
+                .options(
+                    selectinload(Meeting.reviews).selectinload(Review.preparation),
+                    selectinload(Meeting.reviews).selectinload(Review.startup),
+                )
+            )
+        ),
+    )
+
+
 def current_phases(ctx: Context) -> list[tuple[int, str, str, str, date]]:
     """(id, slug, name, phase, phase start) of every startup with a phase today."""
     current = phase_on_query(ctx.today).subquery("current_phase")
