@@ -47,6 +47,7 @@ pgclient:
 	@command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || { \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql-client; }
+
 # LibreOffice (headless Calc) checks that every CSV export opens with its accents and codes intact.
 office:
 	@command -v soffice >/dev/null || { \

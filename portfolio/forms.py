@@ -6,10 +6,23 @@ from markupsafe import Markup, escape
 from wtforms import widgets
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
 
 from portfolio.validation import supported_date
 
 REQUIRED = "Ce champ est obligatoire."
+
+#: The bounds of free text, one set for every form: names, titles and places; reasons, comments
+#: and pitches; descriptions, preparations and conditions; minutes.
+SHORT_TEXT = 300
+REASON_TEXT = 2_000
+LONG_TEXT = 10_000
+MINUTES_TEXT = 50_000
+
+
+def bounded(maximum: int = SHORT_TEXT) -> Length:
+    """The length bound of a free text field, with its French message."""
+    return Length(max=maximum, message=f"Ce texte est trop long : {maximum:,} caractères au plus.".replace(",", "\u202f"))
 
 
 class Form(FlaskForm):

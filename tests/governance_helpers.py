@@ -49,3 +49,15 @@ def committee(slugs=("signaux-faibles", "conseillers-entreprises"), days: int = 
         operations.add_review(meeting, startup(slug))
     db.session.commit()
     return meeting
+
+
+def held_committee(slugs=("signaux-faibles", "conseillers-entreprises"), title: str | None = None):
+    """An investment committee held today at midnight (Paris), entered as a past committee: its
+    attendance and decisions are open. Committed."""
+    meeting = operations.record_past_committee(
+        "investment_committee", today_in_paris(), time(0, 0), chair(), title=title, location="DGE, salle 2.14"
+    )
+    for slug in slugs:
+        operations.add_review(meeting, startup(slug))
+    db.session.commit()
+    return meeting

@@ -146,6 +146,7 @@ EXPECTED = {
     "governance_next.next_committees_xlsx": {"GET": COMMITTEE_FOLLOWERS},
     "governance.meeting_list": {"GET": LOGGED_IN},
     "governance.meeting_schedule": {"GET": MEETING_SCHEDULERS, "POST": MEETING_SCHEDULERS},
+    "governance.meeting_record_past": {"GET": MEETING_SCHEDULERS, "POST": MEETING_SCHEDULERS},
     "governance.meeting_detail": {"GET": SAMPLE_MEETING_READERS},
     "governance.pack": {"GET": SAMPLE_MEETING_READERS},
     "governance.meeting_edit": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},

@@ -1,6 +1,7 @@
 """A committee in Chromium, on the demo data: the chair schedules it with two startups, the
-intrapreneur fills Signaux Faibles' preparation, the chair opens the printable pack, records a
-decision with a follow-up and a phase change, validates it, and the startup's timeline shows it."""
+intrapreneur fills Signaux Faibles' preparation, the chair opens the printable pack, sees the
+decisions closed until the meeting's day, then on that day records a decision with a follow-up
+and a phase change, validates it, and the startup's timeline shows it."""
 
 import re
 from datetime import timedelta
@@ -22,6 +23,18 @@ INTRAPRENEUR = "intrapreneur@demo.beta.gouv.fr"
 def log_out(page) -> None:
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(re.compile(r"/login"))
+
+
+def _meeting_happens_today(meeting_url: str) -> None:
+    from datetime import datetime, time
+
+    from portfolio.extensions import db
+    from portfolio.governance.models import Meeting
+    from portfolio.timeutil import PARIS
+
+    meeting = db.session.get(Meeting, int(meeting_url.rstrip("/").rsplit("/", 1)[1]))
+    meeting.starts_at = datetime.combine(today_in_paris(), time(0, 0), tzinfo=PARIS)
+    db.session.commit()
 
 
 def test_a_committee_is_prepared_held_and_recorded_in_the_browser(page, demo):
@@ -84,8 +97,17 @@ def test_a_committee_is_prepared_held_and_recorded_in_the_browser(page, demo):
     expect(page.locator("header.fr-header")).to_be_hidden()
     page.emulate_media(media="screen")
 
-    # The chair records the decision, with a follow-up and a phase change, and validates it.
+    # Before the meeting's day, its decisions are not open: the page says when they open.
     page.goto(meeting_url)
+    expect(page.get_by_test_id("record-opens")).to_contain_text(f"Les décisions s’ouvriront le {day:%d/%m/%Y}")
+    expect(page.get_by_role("link", name="Enregistrer la décision concernant Signaux Faibles")).to_have_count(0)
+    expect(page.get_by_role("link", name="Clôturer la réunion")).to_have_count(0)
+
+    # The day comes (the meeting is moved to today, midnight in Paris): the chair records the
+    # decision, with a follow-up and a phase change, and validates it.
+    _meeting_happens_today(meeting_url)
+    page.goto(meeting_url)
+    expect(page.get_by_test_id("record-opens")).to_have_count(0)
     page.get_by_role("link", name="Enregistrer la décision concernant Signaux Faibles").click()
     page.get_by_label("Issue", exact=True).select_option(label="Budget pour 6 mois de plus")
     page.get_by_label("Changement de phase décidé").select_option(label="En consolidation")

@@ -112,3 +112,25 @@ def test_scheduler_run_starts_and_stops_cleanly(runner, monkeypatch):
     result = runner.invoke(args=["scheduler", "run"])
     assert result.exit_code == 0
     assert "Planificateur démarré" in result.output and "Planificateur arrêté" in result.output
+
+
+def test_the_demo_convention_tells_its_real_life_its_2020_reports_then_closed(runner, app):
+    """The seed convention (valid until payment): its three 2020 reports, then closed after its
+    last payment; its quarterly reports stop there, and finance has none to file today."""
+    from sqlalchemy import select
+
+    from portfolio.extensions import db
+    from portfolio.funding.models import Convention
+    from portfolio.funding.reports import schedule
+    from portfolio.reminders.generate import generate
+    from portfolio.reminders.models import Deadline
+    from portfolio.timeutil import today_in_paris, utcnow
+
+    runner.invoke(args=["demo", "load"])
+    convention = db.session.scalar(select(Convention))
+    assert convention.status == "closed"
+    assert [report.quarter_start.isoformat() for report in convention.reports] == ["2020-04-01", "2020-07-01", "2020-10-01"]
+    states = schedule(convention, today_in_paris())
+    assert [state.quarter.key for state in states] == ["2020-T2", "2020-T3", "2020-T4", "2021-T1"]
+    generate(utcnow())
+    assert db.session.scalars(select(Deadline).where(Deadline.rule == "quarterly_report")).all() == []

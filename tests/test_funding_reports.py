@@ -377,3 +377,33 @@ def test_the_databases_sums_of_entries_are_the_exact_sums_of_the_amounts(app, de
     db.session.commit()
     summed = consumption.consumed_on(date(2030, 1, 1), [line.id])
     assert summed[line.id] == (sum(ae for ae, _ in entries), sum(cp for _, cp in entries))
+
+
+def test_a_report_beyond_the_granted_amount_asks_for_confirmation_then_shows_in_the_alerts(app, demo, client):
+    """An AE committed or CP paid beyond a line's granted amount: the two-step confirmation, then
+    the funding alerts show it."""
+    from conftest import post_form
+    from portfolio.demo.data import DEMO_PASSWORD
+    from portfolio.funding.models import ConsumptionReport, Convention
+
+    convention = db.session.scalar(select(Convention))
+    lines = {line.startup.slug: line for line in convention.lines}
+    post_form(client, "/login", {"email": "finance@demo.beta.gouv.fr", "password": DEMO_PASSWORD}, token_from="/login")
+    url = f"/funding/conventions/{convention.id}/reports/2020-T2"
+    data = {
+        "submitted_on": "2020-07-10",
+        f"ae_{lines['signaux-faibles'].id}": "100 000",
+        f"cp_{lines['signaux-faibles'].id}": "900 000",
+        f"ae_{lines['conseillers-entreprises'].id}": "",
+        f"cp_{lines['conseillers-entreprises'].id}": "",
+    }
+    first = post_form(client, url, data, token_from=url)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200 and 'data-testid="confirmation"' in page
+    assert "Ce compte rendu dépasse le montant accordé" in page and "900" in page
+    assert db.session.scalar(select(func.count(ConsumptionReport.id))) == 0
+    confirmed = post_form(client, url, {**data, "confirmed": "1"}, token_from=url)
+    assert confirmed.status_code == 302
+    alerts = client.get("/funding/warnings").get_data(as_text=True)
+    assert "AE engagées ou CP payés au-delà du montant accordé" in alerts
+    assert "de CP payés pour" in alerts

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import post_form
-from governance_helpers import chair, committee, intrapreneur, startup
+from governance_helpers import chair, committee, held_committee, intrapreneur, startup
 from portfolio.audit.models import AuditEvent
 from portfolio.demo.data import DEMO_PASSWORD
 from portfolio.extensions import db
@@ -30,7 +30,7 @@ def as_chair(client):
 
 @pytest.fixture
 def meeting(demo):
-    return committee()
+    return held_committee()
 
 
 def review_of(meeting, slug):
@@ -118,12 +118,13 @@ def test_follow_ups_are_edited_in_place_and_removed_by_emptying_them(meeting):
     review = review_of(meeting, "signaux-faibles")
     first = decisions.FollowUpInput(text="Première", due_on=date(2031, 1, 1), owner_name="Équipe DGE")
     second = decisions.FollowUpInput(text="Seconde", due_on=date(2031, 2, 1), owner_id=intrapreneur().id)
-    decision = decisions.record_decision(review, "provisional", follow_ups=[first, second])
+    decision = decisions.record_decision(review, "provisional", follow_ups=[first, second], provisional_months=1)
     db.session.commit()
     one, two = decision.follow_ups
     decisions.record_decision(
         review,
         "provisional",
+        provisional_months=1,
         follow_ups=[
             decisions.FollowUpInput(
                 id=one.id, text="Première, reformulée", due_on=date(2031, 1, 15), owner_name="DGE", status="done"
@@ -204,7 +205,11 @@ def test_the_startup_timeline_shows_the_decided_phase_change(meeting, as_chair):
 
 def test_a_phase_change_against_the_lifecycle_asks_for_confirmation(meeting, as_chair):
     review = review_of(meeting, "signaux-faibles")
-    post_form(as_chair, f"/governance/reviews/{review.id}/decision", decision_form(phase_change_to="investigation"))
+    post_form(
+        as_chair,
+        f"/governance/reviews/{review.id}/decision",
+        decision_form(outcome="provisional", provisional_months="1", phase_change_to="investigation"),
+    )
     response = post_form(as_chair, f"/governance/reviews/{review.id}/validate")
     assert response.status_code == 200 and 'data-testid="confirmation"' in response.get_data(as_text=True)
     assert spans("signaux-faibles")[-1][0] == "acceleration"
@@ -252,7 +257,8 @@ def test_a_validated_phase_change_is_no_longer_edited_from_the_decision(meeting)
 def test_needs_confirmation_is_raised_by_the_same_rules_as_the_coachs(meeting):
     review = review_of(meeting, "signaux-faibles")
     decision = decisions.record_decision(
-        review, "stop", phase_change_to="construction", phase_change_on=today_in_paris() + timedelta(days=3)
+        review, "provisional", phase_change_to="construction", phase_change_on=today_in_paris() + timedelta(days=3),
+        provisional_months=2,
     )
     with pytest.raises(NeedsConfirmation):
         decisions.validate_decision(decision, chair())

@@ -89,11 +89,11 @@ def test_quarterly_report_reminds_7_days_before_on_the_day_then_weekly_until_fil
     ]
 
 
-def test_quarterly_report_goes_to_finance_and_the_porteurs_contact(app, people):
+def test_quarterly_report_goes_to_finance_only(app, people):
     convention(effective_on=date(2024, 1, 1), ends_on=date(2024, 12, 31))
     (due,) = dues_on("quarterly_report", date(2024, 4, 15))
     assert due.due_on == date(2024, 4, 15) and due.occurrences == [date(2024, 4, 15)]
-    assert due.recipients == {people["finance"].id: "finance", people["chair"].id: "chair"}
+    assert due.recipients == {people["finance"].id: "finance"}
     assert due.url == f"/funding/conventions/{due.subject.split(':')[1]}"
 
 
@@ -147,9 +147,8 @@ def test_next_committee_45_and_15_days_before_then_weekly_while_overdue_in_a_lea
     ]
     (due,) = dues_on("next_committee", date(2024, 1, 15))
     assert due.due_on == date(2024, 2, 29)
-    assert due.recipients == {
-        people["chair"].id: "chair", people["coach"].id: "coach", intrapreneur.id: "intrapreneur"
-    }
+    # No chair is known for that committee: its coaches and intrapreneurs, not every chair.
+    assert due.recipients == {people["coach"].id: "coach", intrapreneur.id: "intrapreneur"}
     # Once the next committee is scheduled, the reminders stop.
     meeting(paris(2024, 4, 10, 10), reviewed=[funded])
     assert reminder_days("next_committee", date(2024, 3, 1), date(2024, 3, 31)) == []
@@ -170,8 +169,9 @@ def test_next_committee_goes_to_the_chair_of_the_last_committee_when_there_was_o
     }
     # The chair of its latest committee, not the one before nor every chair…
     assert chairs_of[str(funded.id)] == {second_chair.id}
-    # …and every chair when no chair is known: someone has to schedule it.
-    assert chairs_of[str(imported.id)] == {people["chair"].id, second_chair.id}
+    # …and no chair when none is known (its coaches are reminded).
+    assert chairs_of[str(imported.id)] == set()
+    assert dues[str(imported.id)].recipients == {people["coach"].id: "coach"}
 
 
 def test_global_coaches_are_reminded_only_of_startups_whose_incubators_have_no_coach(app, people, make_user):
@@ -209,7 +209,7 @@ def test_pack_7_days_before_and_missing_preparations_the_day_before_across_the_s
     assert reminder_days("missing_preparation", date(2025, 3, 16), date(2025, 3, 31)) == [date(2025, 3, 29)]
     dues = dues_on("missing_preparation", date(2025, 3, 23))
     assert [due.recipients for due in dues] == [{intrapreneur.id: "intrapreneur"}, {other.id: "intrapreneur"}]
-    assert all(due.visible_from == date(2025, 3, 23) and due.due_on == date(2025, 3, 29) for due in dues)
+    assert all(due.visible_from == date(2025, 2, 28) and due.due_on == date(2025, 3, 29) for due in dues)
 
     prepare(held.reviews[0])
     held.pack_sent_at = paris(2025, 3, 22, 18)
@@ -238,7 +238,7 @@ def test_follow_up_on_its_due_date_then_weekly_while_open(app, people, make_user
     ]
     (due,) = dues_on("follow_up", date(2025, 4, 1))
     assert due.visible_from == date(2025, 3, 3) and due.occurrences == []
-    assert due.recipients == {owner.id: "owner", people["chair"].id: "chair"}
+    assert due.recipients == {owner.id: "owner"}
     action.status = "done"
     db.session.commit()
     assert dues_on("follow_up", date(2025, 5, 12)) == []
@@ -265,13 +265,14 @@ def test_stale_startup_at_90_days_then_monthly_through_february_29(app, people, 
         date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31)
     ]
     (due,) = dues_on("stale_startup", date(2024, 2, 29))
-    assert due.recipients == {intrapreneur.id: "intrapreneur", people["coach"].id: "coach"}
+    # Its incubators' coaches, not its intrapreneur.
+    assert due.recipients == {people["coach"].id: "coach"} and intrapreneur.id not in due.recipients
 
 
 # --- Money: year-end and convention end ------------------------------------------------------
 
 
-def test_budget_year_end_on_1_november_and_1_december_while_credits_are_unconsumed(app, people):
+def test_budget_year_end_on_1_november_and_1_december_while_credits_are_unconsumed(app, people, make_user):
     funded = startup("signaux-faibles")
     item = convention(effective_on=date(2025, 1, 15), ends_on=date(2026, 12, 31))
     line = funding_line(item, funded, 2025, "120000", "100000")
@@ -281,6 +282,10 @@ def test_budget_year_end_on_1_november_and_1_december_while_credits_are_unconsum
     ]
     (due,) = dues_on("budget_year_end", date(2025, 11, 1))
     assert due.recipients == {people["finance"].id: "finance"}
+    # With an intrapreneur of the startup whose line is open, they are reminded too.
+    intrapreneur = _intrapreneur(make_user, "signaux-faibles")
+    (due,) = dues_on("budget_year_end", date(2025, 11, 1))
+    assert due.recipients == {people["finance"].id: "finance", intrapreneur.id: "intrapreneur"}
     assert "120\u202f000\u00a0€ d’AE" in due.title and "de 2025" in due.title
     consumption_report(item, date(2025, 7, 1), submitted_on=date(2025, 10, 10), entries={line: ("120000", "100000")})
     assert dues_on("budget_year_end", date(2025, 12, 1)) == []
@@ -301,3 +306,56 @@ def test_every_rule_is_listed_once_with_a_french_label():
         "follow_up", "phase_overdue", "stale_startup", "budget_year_end", "convention_end_credits",
     }
     assert all(rule.label and rule.audience for rule in RULES.values())
+
+
+# --- Who receives what: one table, and the admins as the backstop ----------------------------
+
+
+def test_every_rule_has_one_audience_in_the_table(app, people):
+    from portfolio.reminders.rules import AUDIENCES
+
+    assert set(AUDIENCES) == set(RULES)
+    assert RULES["quarterly_report"].audience == "finance"
+    assert "intrapreneur·es" in RULES["missing_preparation"].audience
+
+
+def test_a_deadline_nobody_would_receive_goes_to_the_admins(app, people):
+    # A follow-up owned by someone without an account, of a meeting without a chair: nobody else would receive it.
+    funded = startup("signaux-faibles")
+    held = meeting(paris(2025, 3, 3, 10), reviewed=[funded], status="held")
+    action = follow_up_action(held, people["chair"], due_on=date(2025, 5, 5))
+    action.owner_id, action.owner_name = None, "Équipe DGE"
+    db.session.commit()
+    (due,) = dues_on("follow_up", date(2025, 5, 5))
+    assert due.recipients == {people["admin"].id: "admin"}
+
+
+def test_a_committee_pack_goes_to_the_meetings_chair_only(app, people, make_user):
+    make_user("committee_chair")  # another chair, not this meeting's
+    funded = startup("signaux-faibles")
+    meeting(paris(2025, 5, 20, 10), reviewed=[funded], chair=people["chair"])
+    (pack,) = dues_on("committee_pack", date(2025, 5, 13))
+    assert pack.recipients == {people["chair"].id: "chair"}
+
+
+def test_committee_before_end_goes_to_chairs_and_the_funded_startups_coaches(app, people):
+    funded = startup("signaux-faibles")
+    item = convention(effective_on=date(2024, 7, 1), ends_on=date(2025, 6, 30))
+    funding_line(item, funded, 2025, "1000", "1000")
+    (due,) = dues_on("committee_before_end", date(2025, 5, 1))
+    assert due.recipients == {people["chair"].id: "chair", people["coach"].id: "coach"}
+
+
+def test_quarterly_reports_stop_once_an_until_paid_convention_is_closed(app, people):
+    from portfolio.funding.models import StatusChange
+    from portfolio.funding.reports import convention_quarters
+
+    item = convention(effective_on=date(2020, 4, 6), until_paid=True)
+    assert convention_quarters(item, date(2026, 12, 1))[-1].key == "2026-T4"
+    item.status = "closed"
+    item.status_changes.append(StatusChange(status="closed", changed_on=date(2021, 1, 29)))
+    db.session.commit()
+    assert [quarter.key for quarter in convention_quarters(item, date(2026, 12, 1))] == [
+        "2020-T2", "2020-T3", "2020-T4", "2021-T1"
+    ]
+    assert dues_on("quarterly_report", date(2026, 12, 1), catch_up_days=2000) == []

@@ -47,6 +47,8 @@ def action(app, chair, make_user):
     funded = startup("signaux-faibles")
     owner = make_user("intrapreneur", scope="signaux-faibles", name="Inès Moreau")
     held = meeting(paris(2025, 1, 20, 10), reviewed=[funded], chair=chair, status="held")
+    # The chair owns a follow-up of the same meeting, due the same day: two people are reminded.
+    follow_up_action(held, chair, due_on=date(2025, 3, 4))
     return follow_up_action(held, owner, due_on=date(2025, 3, 4))
 
 
@@ -132,8 +134,8 @@ def test_two_concurrent_sweeps_in_processes_send_each_reminder_once(app, make_us
     outputs = [process.communicate(timeout=120) for process in processes]
     assert all(process.returncode == 0 for process in processes), [error for _, error in outputs]
     results = [json.loads(output.strip().splitlines()[-1]) for output, _ in outputs]
-    assert sum(result["sent"] for result in results) == 24
-    assert sum(result["claimed"] for result in results) == 24
+    assert sum(result["sent"] for result in results) == 12
+    assert sum(result["claimed"] for result in results) == 12
     _assert_each_sent_once([], owners=12)
 
 
@@ -147,16 +149,16 @@ def _many_due_actions(make_user, owners: int) -> None:
 
 
 def _assert_each_sent_once(results, owners: int) -> None:
-    """Each action reminds its owner and the chair: 2 × owners notifications, each sent once."""
+    """Each action reminds its owner: one notification per owner, each sent once."""
     if results:
-        assert sum(result.sent for result in results) == 2 * owners
-        assert sum(result.claimed for result in results) == 2 * owners
+        assert sum(result.sent for result in results) == owners
+        assert sum(result.claimed for result in results) == owners
     rows = notifications()
-    assert len(rows) == 2 * owners and all(row.sent_at is not None and row.attempts == 1 for row in rows)
+    assert len(rows) == owners and all(row.sent_at is not None and row.attempts == 1 for row in rows)
     messages = outbox()
-    # One e-mail per person: the chair's reminders of every action come together, once.
-    assert sorted(message.notification_count for message in messages) == [1] * owners + [owners]
-    assert len({message.to for message in messages}) == len(messages) == owners + 1
+    # One e-mail per person, once.
+    assert sorted(message.notification_count for message in messages) == [1] * owners
+    assert len({message.to for message in messages}) == len(messages) == owners
 
 
 class FlakyBackend:
@@ -265,7 +267,7 @@ def test_a_settled_deadline_closes_and_its_pending_reminders_are_cancelled(app, 
     assert result.deadlines_closed == 1
     (waiting,) = [row for row in notifications() if row.recipient_id == action.owner_id]
     assert waiting.cancel_reason == "resolved" and waiting.sent_at is None
-    deadline = db.session.scalar(select(Deadline).where(Deadline.rule == "follow_up"))
+    deadline = db.session.scalar(select(Deadline).where(Deadline.subject == f"action:{action.id}"))
     assert deadline.close_reason == "resolved" and deadline.closed_at == paris(2025, 3, 5, 9)
     assert run_sweep(paris(2025, 3, 10, 9)).sent == 0
 
@@ -302,9 +304,9 @@ def test_a_daily_digest_made_after_the_days_digest_waits_for_the_next_morning(ap
     person = make_user(None, name="Quotidien")
     operations.set_preference(person, "daily", paris(2025, 3, 1))
     follow_up_action(held, person, due_on=date(2025, 3, 5), text="Première")
-    assert run_sweep(paris(2025, 3, 5, 9)).emails == 2  # started late: today's digest goes at once
+    assert run_sweep(paris(2025, 3, 5, 9)).emails == 1  # started late: today's digest goes at once
     follow_up_action(held, person, due_on=date(2025, 3, 5), text="Ajoutée dans la journée")
-    assert run_sweep(paris(2025, 3, 5, 15)).created == 2  # its chair's copy and the person's
+    assert run_sweep(paris(2025, 3, 5, 15)).created == 1  # its owner's (a follow-up reaches its owner)
     (late,) = [row for row in notifications() if row.recipient_id == person.id and "Ajoutée" in row.text]
     assert late.scheduled_for == paris(2025, 3, 6, 8) and late.sent_at is None
 
@@ -438,9 +440,9 @@ def test_the_command_says_when_nothing_had_to_be_evaluated_again(app, action, ru
 def test_a_recipient_added_the_same_day_gets_that_days_reminder_and_only_they_do(app, action, make_user):
     first = run_sweep(paris(2025, 3, 4, 8, 5))
     assert first.created == 2
-    deadline = db.session.scalar(select(Deadline).where(Deadline.rule == "follow_up"))
+    deadline = db.session.scalar(select(Deadline).where(Deadline.subject == f"action:{action.id}"))
     assert deadline.reminded_on == date(2025, 3, 4)
-    # The action changes hands: the new owner is reminded of that day, the chair not twice.
+    # The action changes hands: the new owner is reminded of that day, the chair (owning the other) not twice.
     paul = make_user("intrapreneur", scope="signaux-faibles", name="Paul Girard")
     action.owner_id = paul.id
     db.session.commit()
@@ -448,8 +450,8 @@ def test_a_recipient_added_the_same_day_gets_that_days_reminder_and_only_they_do
     assert (again.created, again.sent) == (1, 1)
     assert outbox()[-1].to == f"Paul Girard <{paul.email}>"
     db.session.expire_all()
-    assert {recipient.user_id for recipient in deadline.recipients} == {paul.id, action.decision.review.meeting.chair_id}
-    # The next reminder day: every recipient once more, the former owner no longer.
+    assert {recipient.user_id for recipient in deadline.recipients} == {paul.id}
+    # The next reminder day: every recipient once more (the chair for their own action), the former owner no longer.
     next_week = run_sweep(paris(2025, 3, 11, 8, 30))
     assert next_week.created == 2
     assert {row.recipient_id for row in notifications() if row.occurrence == date(2025, 3, 11)} == {

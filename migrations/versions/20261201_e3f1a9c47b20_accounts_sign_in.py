@@ -1,7 +1,7 @@
 """accounts: OpenID Connect subject, session version, optional password; single-use e-mail tokens
 
 Revision ID: e3f1a9c47b20
-Revises: e3a9c41d7b20
+Revises: e3a91c4f7b20
 Create Date: 2026-12-01 19:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3f1a9c47b20'
-down_revision = 'e3a9c41d7b20'
+down_revision = 'e3a91c4f7b20'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """optimistic locking: a version on every object an edit form changes (core.concurrency)
 
 Revision ID: e5a9c3d71b28
-Revises: e3a9c41d7b20
+Revises: e3f1a9c47b20
 Create Date: 2026-12-01 19:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5a9c3d71b28'
-down_revision = 'e3a9c41d7b20'
+down_revision = 'e3f1a9c47b20'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from portfolio.forms import Form
+from portfolio.forms import Form, bounded
 
 DATE_MESSAGE = "Saisissez une date valide (jj/mm/aaaa)."
 
@@ -12,7 +12,7 @@ class AuditFilterForm(Form):
         csrf = False
 
     object_type = SelectField("Type d’objet", choices=[], validators=[Optional()], validate_choice=False)
-    object_id = StringField("Identifiant de l’objet", validators=[Optional()])
+    object_id = StringField("Identifiant de l’objet", validators=[Optional(), bounded(40)])
     actor = SelectField("Personne", choices=[], validators=[Optional()])
     since = DateField("Du", validators=[Optional()], format="%Y-%m-%d")
     until = DateField("Au", validators=[Optional()], format="%Y-%m-%d")

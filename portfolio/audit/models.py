@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "close": "Clôture",
     "cancel": "Annulation",
     "amend": "Rectification",
+    "record_past": "Comité enregistré après coup",
     "deadline_done": "Échéance traitée",
     "generate": "Génération",
     "logout": "Déconnexion",

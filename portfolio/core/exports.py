@@ -20,7 +20,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from flask import Response
 from openpyxl import Workbook

@@ -119,17 +119,24 @@ def _by_slug(model, slug: str):
     return db.session.scalar(select(model).where(model.slug == slug))
 
 
-#: Two plausible quarterly reports (Article 3): (quarter, filed on, {startup slug: (AE committed, CP paid)}).
+#: The convention's real life (Article 3 and 6): its 2020 quarterly reports, credits of the year
+#: consumed (AE and CP are valid one calendar year), then closed once its last payment was made.
+#: (quarter, filed on, {startup slug: (AE committed, CP paid)}).
 DEMO_REPORTS = [
     ("2020-T2", date(2020, 7, 10), {"conseillers-entreprises": ("120 000", "60 000"), "signaux-faibles": ("100 000", "50 000")}),
     ("2020-T3", date(2020, 10, 12), {"conseillers-entreprises": ("80 000", "110 000"), "signaux-faibles": ("68 000", "70 000")}),
+    ("2020-T4", date(2021, 1, 15), {"conseillers-entreprises": ("0", "282 900"), "signaux-faibles": ("0", "48 000")}),
 ]
+#: The day of the last payment, when the convention ("jusqu’au paiement") was closed.
+CLOSED_ON = date(2021, 1, 29)
+CLOSING_REASON = "Dernier paiement du délégataire effectué : la convention, valable jusqu’au paiement, est close."
 
 
 def file_demo_reports() -> int:
-    """File the two demo reports on the seed convention, once; how many were filed now.
+    """Tell the seed convention's life after its signature, once: file its 2020 reports, then close
+    it; how many reports were filed now.
 
-    Kept out of `load_demo()` (the tests' fixture), whose convention starts with no report."""
+    Kept out of `load_demo()` (the tests' fixture), whose convention starts with no report, open."""
     from portfolio.funding.amounts import parse_amount
     from portfolio.funding.reports import Quarter, file_report
 
@@ -141,6 +148,8 @@ def file_demo_reports() -> int:
         entries = {lines[slug]: (parse_amount(ae), parse_amount(cp)) for slug, (ae, cp) in amounts.items()}
         file_report(convention, Quarter.from_key(key), filed_on, entries, today=today_in_paris(),
                     note="Compte rendu de démonstration.")
+    if convention.status != "closed":
+        operations.change_status(convention, "closed", CLOSED_ON, reason=CLOSING_REASON)
     return len(DEMO_REPORTS)
 
 

@@ -12,9 +12,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from portfolio.forms import REQUIRED, Form, choices
+from portfolio.forms import LONG_TEXT, REQUIRED, Form, bounded, choices
 from portfolio.funding.amounts import AmountError, parse_amount
 from portfolio.funding.models import CONVENTION_KINDS, CONVENTION_STATUSES, OBLIGATION_KINDS, PARTY_ROLES
 
@@ -47,7 +47,7 @@ def amount_text(amount: Decimal | None) -> str:
 
 def _text(label: str, size: int, required: bool = False, **kwargs) -> StringField:
     validators = [DataRequired(REQUIRED)] if required else [Optional()]
-    return StringField(label, validators=[*validators, Length(max=size)], **kwargs)
+    return StringField(label, validators=[*validators, bounded(size)], **kwargs)
 
 
 class ConventionForm(Form):
@@ -62,8 +62,8 @@ class ConventionForm(Form):
     budget_programme = _text("Programme budgétaire", 40, description="Par exemple : 218.")
     bop = _text("BOP", 200, description="Par exemple : Secrétariat général.")
     uo = _text("UO", 60, description="L’unité opérationnelle nommée dans la convention, par exemple 0218-CESG-CMOD.")
-    legal_basis = TextAreaField("Visas (« Vu le décret… »)", validators=[Optional()])
-    purpose = TextAreaField("Objet (article 1er)", validators=[Optional()])
+    legal_basis = TextAreaField("Visas (« Vu le décret… »)", validators=[Optional(), bounded(LONG_TEXT)])
+    purpose = TextAreaField("Objet (article 1er)", validators=[Optional(), bounded(LONG_TEXT)])
     signed_on = DateField("Date de signature", validators=[Optional()])
     effective_on = DateField("Date d’effet (publication)", validators=[Optional()])
     ends_on = DateField("Date de fin", validators=[Optional()])
@@ -120,7 +120,7 @@ class ObligationForm(Form):
         "Nature", choices=choices(OBLIGATION_KINDS.items(), empty="— Choisir —"),
         validators=[DataRequired("Choisissez la nature de l’obligation.")],
     )
-    description = TextAreaField("Ce que prévoit la convention", validators=[Optional()])
+    description = TextAreaField("Ce que prévoit la convention", validators=[Optional(), bounded(LONG_TEXT)])
 
 
 class StatusForm(Form):
@@ -129,8 +129,8 @@ class StatusForm(Form):
         validators=[DataRequired("Choisissez le nouveau statut.")],
     )
     on = DateField("Date du changement", validators=[DataRequired("Indiquez la date du changement.")])
-    reason = TextAreaField("Motif", validators=[Optional(), Length(max=2000)])
-    note = TextAreaField("Note (par exemple : où la convention est publiée)", validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField("Motif", validators=[Optional(), bounded(2000)])
+    note = TextAreaField("Note (par exemple : où la convention est publiée)", validators=[Optional(), bounded(2000)])
 
 
 class DocumentForm(Form):
@@ -166,7 +166,9 @@ class AmendmentForm(Form):
 
     number = IntegerField("Numéro", validators=[InputRequired("Indiquez le numéro de l’avenant."), NumberRange(1, 999)])
     signed_on = DateField("Date de signature", validators=[DataRequired("Indiquez la date de signature de l’avenant.")])
-    description = TextAreaField("Ce que change l’avenant", validators=[DataRequired("Décrivez ce que change l’avenant.")])
+    description = TextAreaField(
+        "Ce que change l’avenant", validators=[DataRequired("Décrivez ce que change l’avenant."), bounded(LONG_TEXT)]
+    )
 
     line_fields: list = []
     new_slots: list = []

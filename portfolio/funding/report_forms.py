@@ -7,7 +7,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField, SubmitFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portfolio.forms import REQUIRED, Form
+from portfolio.forms import REQUIRED, Form, bounded
 from portfolio.funding.amounts import AmountError, parse_amount
 from portfolio.funding.annex_import import REFUSE, Preview
 
@@ -95,7 +95,9 @@ class ReportFormBase(Form):
         "Date de dépôt",
         validators=[InputRequired("Indiquez la date de dépôt (jj/mm/aaaa).")],
     )
-    note = TextAreaField("Commentaire", validators=[Optional(), Length(max=5000)])
+    note = TextAreaField("Commentaire", validators=[Optional(), bounded(5000)])
+    #: Set by the confirmation step when a line is consumed beyond its granted amount.
+    confirmed = HiddenField(default="")
     submit = SubmitField("Enregistrer le compte rendu")
 
     def entries(self, lines) -> dict[int, tuple]:
@@ -114,8 +116,8 @@ def report_form(lines, today: date) -> ReportFormBase:
 
     for line in lines:
         name = f"{line.startup.name} {line.fiscal_year}"
-        setattr(ReportForm, f"ae_{line.id}", StringField(f"AE engagées — {name}", validators=[amount_check]))
-        setattr(ReportForm, f"cp_{line.id}", StringField(f"CP payés — {name}", validators=[amount_check]))
+        setattr(ReportForm, f"ae_{line.id}", StringField(f"AE engagées — {name}", validators=[amount_check, bounded(40)]))
+        setattr(ReportForm, f"cp_{line.id}", StringField(f"CP payés — {name}", validators=[amount_check, bounded(40)]))
     form = ReportForm()
     if not form.is_submitted():
         form.submitted_on.data = today

@@ -192,7 +192,12 @@ def report_file(convention_id: int, quarter: str):
                 today=today,
                 by=current_user,
                 note=form.note.data,
+                confirmed=form.confirmed.data == "1",
             )
+        except reports.NeedsConfirmation as question:
+            db.session.rollback()
+            form.confirmed.data = "1"
+            return render_template("funding/report_form.html", form=form, error=None, question=str(question), **context)
         except reports.ReportError as error:
             return _report_page(context, form, error=str(error), status=422)
         db.session.commit()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portfolio.audit.tracking import described
 from portfolio.extensions import db
+from portfolio.funding.amounts import amount_on, format_euros
 from portfolio.funding.models import DEFAULT_REPORT_DUE_DAYS, ConsumptionEntry, ConsumptionReport, Convention
 
 ZERO = Decimal("0.00")
@@ -24,6 +25,34 @@ _QUARTER_KEY = re.compile(r"^(\d{4})-T([1-4])$")
 
 class ReportError(ValueError):
     """A report that cannot be recorded; the message is French."""
+
+
+class NeedsConfirmation(ReportError):
+    """The report may be recorded, but a line would be consumed beyond its granted amount: the
+    person confirms it (the two-step pattern of the phase changes), and the alerts then show it."""
+
+
+def beyond_granted(convention: Convention, quarter: "Quarter", entries: dict[int, tuple[Decimal, Decimal]]) -> list[str]:
+    """French descriptions of the lines whose AE committed or CP paid, over this quarter and the
+    earlier ones, would exceed the amount granted on the quarter's last day."""
+    earlier: dict[int, tuple[Decimal, Decimal]] = {}
+    for report in convention.reports:
+        if report.quarter_start < quarter.start:
+            for entry in report.entries:
+                ae, cp = earlier.get(entry.line_id, (ZERO, ZERO))
+                earlier[entry.line_id] = (ae + entry.ae_committed, cp + entry.cp_paid)
+    found = []
+    for line in convention.lines:
+        granted = amount_on(line.amounts, quarter.end)
+        ae, cp = entries.get(line.id, (ZERO, ZERO))
+        before_ae, before_cp = earlier.get(line.id, (ZERO, ZERO))
+        granted_ae, granted_cp = (granted.ae, granted.cp) if granted else (ZERO, ZERO)
+        name = f"{line.startup.name} ({line.fiscal_year})"
+        if before_ae + ae > granted_ae:
+            found.append(f"{name} : {format_euros(before_ae + ae)} d’AE engagées pour {format_euros(granted_ae)} accordées")
+        if before_cp + cp > granted_cp:
+            found.append(f"{name} : {format_euros(before_cp + cp)} de CP payés pour {format_euros(granted_cp)} accordés")
+    return found
 
 
 @dataclass(frozen=True, order=True)
@@ -69,13 +98,24 @@ def convention_start(convention: Convention) -> date | None:
     return convention.effective_on or convention.signed_on
 
 
+def convention_end(convention: Convention, today: date) -> date:
+    """The last day of the convention's obligations: its end date (valid until every expense is
+    paid, or without an end: today), and once closed — after its last payment — its closing day."""
+    end = convention.ends_on if convention.ends_on and not convention.until_paid else today
+    if convention.status == "closed":
+        closings = [change.changed_on for change in convention.status_changes if change.status == "closed"]
+        if closings:
+            end = min(end, max(closings))
+    return end
+
+
 def convention_quarters(convention: Convention, today: date) -> list[Quarter]:
     """Every quarter of the convention's life, the first one even when it starts mid-quarter; up
-    to its end, or — valid until every expense is paid, or without an end — up to today's quarter."""
+    to its end (`convention_end`): no report is owed for a quarter after it."""
     start = convention_start(convention)
     if start is None:
         return []
-    last_day = convention.ends_on if convention.ends_on and not convention.until_paid else today
+    last_day = convention_end(convention, today)
     last = max(Quarter.containing(last_day), Quarter.containing(start))
     quarters, quarter = [], Quarter.containing(start)
     while quarter <= last:
@@ -152,9 +192,11 @@ def file_report(
     today: date,
     by=None,
     note: str | None = None,
+    confirmed: bool = False,
 ) -> ConsumptionReport:
     """Record the quarter's report: AE committed and CP paid per line (line id -> (AE, CP)); a line
-    left out counts as nothing consumed. One report per quarter. Flushes; the caller commits."""
+    left out counts as nothing consumed. One report per quarter. A line consumed beyond its
+    granted amount raises NeedsConfirmation unless `confirmed`. Flushes; the caller commits."""
     if quarter not in convention_quarters(convention, today):
         raise ReportError(f"Le trimestre {quarter.key} est en dehors de la période de la convention.")
     if today <= quarter.end:
@@ -173,6 +215,12 @@ def file_report(
     unknown = set(entries) - set(lines)
     if unknown:
         raise ReportError("Le compte rendu nomme une ligne qui n’appartient pas à cette convention.")
+    beyond = beyond_granted(convention, quarter, entries)
+    if beyond and not confirmed:
+        raise NeedsConfirmation(
+            "Ce compte rendu dépasse le montant accordé — " + " ; ".join(beyond)
+            + ". Confirmez-vous ces montants ? Le dépassement sera signalé dans les alertes de la convention."
+        )
     report = ConsumptionReport(
         quarter_start=quarter.start,
         submitted_on=submitted_on,

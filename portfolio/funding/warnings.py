@@ -22,6 +22,7 @@ WARNING_KINDS = {
     "startup_stopped": "Ligne d’une startup arrêtée",
     "end_before_start": "Date de fin antérieure au début",
     "unconsumed_credits": "Crédits non consommés à la fin de la convention",
+    "beyond_granted": "AE engagées ou CP payés au-delà du montant accordé",
 }
 
 
@@ -89,6 +90,8 @@ def line_warnings(convention: Convention, line: FundingLine, today: date) -> lis
                 line,
             )
         )
+    if line.id is not None:  # an annex preview's transient line has no report yet
+        warnings += _beyond_granted(convention, line, amounts, name)
     phase = phases.phase_on(line.startup.phase_spans, today)
     if phase in phases.STOPPED_PHASES:
         warnings.append(
@@ -100,6 +103,27 @@ def line_warnings(convention: Convention, line: FundingLine, today: date) -> lis
             )
         )
     return warnings
+
+
+def _beyond_granted(convention: Convention, line: FundingLine, amounts, name: str) -> list[FundingWarning]:
+    """The line's reports add up to more AE committed or CP paid than it was granted (the report's
+    confirmation step let it through: it stays in sight here)."""
+    consumed = Amounts()
+    for report in convention.reports:
+        for entry in report.entries:
+            if entry.line_id == line.id:
+                consumed += Amounts(entry.ae_committed, entry.cp_paid)
+    granted = amounts or Amounts()
+    found = [
+        f"{format_euros(used)} {what} pour {format_euros(given)} {granted_word}"
+        for what, granted_word, used, given in (
+            ("d’AE engagées", "accordées", consumed.ae, granted.ae), ("de CP payés", "accordés", consumed.cp, granted.cp)
+        )
+        if used > given
+    ]
+    if not found:
+        return []
+    return [FundingWarning("beyond_granted", f"Ligne {name} : {' et '.join(found)}.", convention, line)]
 
 
 def _has_ended(convention: Convention, today: date) -> bool:

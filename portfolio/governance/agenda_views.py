@@ -12,7 +12,15 @@ from portfolio.governance import decisions, operations
 from portfolio.governance.forms import ParticipantForm, ReviewForm, attendance_form_for
 from portfolio.governance.models import Participant
 from portfolio.governance.queries import account_choices, startup_choices
-from portfolio.governance.views import bp, confirm_page, failed, managed_meeting, meeting_url, rule_broken
+from portfolio.governance.views import (
+    before_meeting_day,
+    bp,
+    confirm_page,
+    failed,
+    managed_meeting,
+    meeting_url,
+    rule_broken,
+)
 from portfolio.startups.models import Startup
 from portfolio.timeutil import today_in_paris
 
@@ -103,6 +111,8 @@ def review_add(meeting_id: int):
 @requires("meeting.manage")
 def attendance(meeting_id: int):
     meeting = managed_meeting(meeting_id)
+    if (refusal := before_meeting_day(meeting)) is not None:
+        return refusal
     participants = list(meeting.participants)
     defaults = {f"present_{participant.id}": bool(participant.attended) for participant in participants}
     form = attendance_form_for(

@@ -21,10 +21,12 @@ from portfolio.governance.operations import (
     amending,
     assign,
     clean_text,
+    ensure_held,
     ensure_open,
     ordered_reviews,
     read_amount,
 )
+from portfolio.governance.timing import meeting_day
 from portfolio.startups import operations as startup_operations
 from portfolio.startups import phases
 from portfolio.startups.models import PhaseSpan
@@ -32,6 +34,62 @@ from portfolio.timeutil import today_in_paris, utcnow
 
 #: Outcomes a chair records (the registry's "unknown" comes only from its history).
 RECORDABLE_OUTCOMES = {key: label for key, label in DECISION_OUTCOMES.items() if key != "unknown"}
+#: The doctrine's provisional budget lasts one or two months: the next committee is due at its end.
+PROVISIONAL_MONTHS = (1, 2)
+
+
+def stop_phase(review: Review) -> str:
+    """The phase an "Arrêt" moves the startup to on the meeting's day: "investigation non concluante"
+    from investigation, "arrêté" otherwise."""
+    current = phases.phase_on(review.startup.phase_spans, meeting_day(review.meeting))
+    return "abandon-investigation" if current == "investigation" else "abandon"
+
+
+def _checked_phase_change(
+    review: Review, outcome: str, phase: str | None, on: date | None, decided: tuple[str | None, date | None]
+) -> tuple[str | None, date | None]:
+    """The doctrine's phase changes: "Arrêt" ends the startup from the meeting's day and carries no
+    other change; "6 mois" may only move it forward in the lifecycle; no other outcome stops it.
+    `decided` is the change already recorded (kept as it is, even once in the history)."""
+    if outcome == "stop":
+        ending = stop_phase(review)
+        if phase is not None and phase != ending:
+            raise GovernanceError(
+                f"Une décision d’arrêt ne s’accompagne d’aucun autre changement de phase : la startup passe en "
+                f"« {phases.label(ending)} » à la date de la réunion. Retirez le changement de phase "
+                f"« {phases.label(phase)} »."
+            )
+        return ending, meeting_day(review.meeting)
+    if phase is None:
+        return None, None
+    if phase in phases.STOPPED_PHASES:
+        raise GovernanceError(
+            f"« {phases.label(phase)} » arrête la startup : choisissez l’issue « Arrêt » plutôt qu’un changement de phase."
+        )
+    # Once validated or closed the change is refused anyway, with its own message (record_decision).
+    locked = review.meeting.status == "closed" or (review.decision is not None and review.decision.validated_at)
+    if outcome == "continue_6_months" and (phase, on) != decided and not locked:
+        current = phases.phase_on(review.startup.phase_spans, on)
+        if current is not None and phases.RANK[phase] <= phases.RANK.get(current, -1):
+            raise GovernanceError(
+                f"Un budget pour 6 mois ne fait avancer la startup que vers une phase suivante : elle est en "
+                f"« {phases.label(current)} » le {on:%d/%m/%Y}, « {phases.label(phase)} » n’est pas après."
+            )
+    return phase, on
+
+
+def _checked_months(outcome: str, months) -> int | None:
+    if outcome != "provisional":
+        return None
+    if months in (None, ""):
+        raise GovernanceError("Indiquez la durée du budget provisoire : 1 ou 2 mois.")
+    try:
+        months = int(months)
+    except (TypeError, ValueError):
+        months = None
+    if months not in PROVISIONAL_MONTHS:
+        raise GovernanceError("Un budget provisoire dure 1 ou 2 mois.")
+    return months
 
 
 # --- Attendance and minutes ----------------------------------------------------------------
@@ -41,7 +99,8 @@ def record_attendance(
     meeting: Meeting, present: set[int], minutes: str | None = None, reason: str | None = None
 ) -> None:
     """Who attended (participant ids present; everyone else absent) and the meeting's minutes.
-    The meeting is then held; once closed, this is an amendment with a reason."""
+    The meeting is then held; once closed, this is an amendment with a reason. Not before its day."""
+    ensure_held(meeting)
     with amending(meeting, reason):
         for participant in meeting.participants:
             assign(participant, attended=participant.id in present)
@@ -53,6 +112,7 @@ def record_attendance(
 
 
 def record_review_minutes(review: Review, minutes: str | None, reason: str | None = None) -> bool:
+    ensure_held(review.meeting)
     with amending(review.meeting, reason):
         changed = assign(review, minutes=clean_text(minutes))
         db.session.flush()
@@ -75,7 +135,7 @@ class FollowUpInput:
 
 
 def _checked_follow_ups(
-    decision: Decision | None, inputs
+    decision: Decision | None, inputs, held_on: date
 ) -> list[tuple[FollowUpAction | None, FollowUpInput, User | None]]:
     existing = {action.id: action for action in (decision.follow_ups if decision else [])}
     checked = []
@@ -91,6 +151,10 @@ def _checked_follow_ups(
             continue
         if item.due_on is None:
             raise GovernanceError(f"Indiquez l’échéance de l’action de suivi « {text[:60]} ».")
+        if item.due_on <= held_on and (action is None or action.due_on != item.due_on):
+            raise GovernanceError(
+                f"L’échéance de l’action de suivi « {text[:60]} » doit suivre la réunion du {held_on:%d/%m/%Y}."
+            )
         if item.status not in ACTION_STATUSES:
             raise GovernanceError(f"Statut inconnu pour l’action de suivi « {text[:60]} ».")
         owner = db.session.get(User, item.owner_id) if item.owner_id else None
@@ -138,9 +202,13 @@ def record_decision(
     follow_ups=(),
     reason: str | None = None,
     today: date | None = None,
+    provisional_months: int | str | None = None,
 ) -> Decision:
-    """Create or change the review's decision and its follow-ups. Validated, its phase change is
-    in the startup's history and stays as it is; closed, any change is an amendment with a reason."""
+    """Create or change the review's decision and its follow-ups, from the meeting's day on.
+    Validated, its phase change is in the startup's history and stays as it is; closed, any
+    change is an amendment with a reason. The doctrine's phase rules: see `_checked_phase_change`;
+    a provisional budget gives its months (1 or 2), when the next committee is due."""
+    ensure_held(review.meeting, today)
     if outcome not in RECORDABLE_OUTCOMES and not (review.decision and review.decision.outcome == outcome):
         raise GovernanceError("Choisissez l’issue de la revue.")
     phase = None
@@ -151,9 +219,12 @@ def record_decision(
         if phase_change_on is None:
             raise GovernanceError("Indiquez la date du changement de phase décidé.")
     on = phase_change_on if phase else None
-    amount = read_amount(amount_granted)
     decision = review.decision
     decided = (decision.phase_change_to, decision.phase_change_on) if decision is not None else (None, None)
+    if outcome != "unknown":
+        phase, on = _checked_phase_change(review, outcome, phase, on, decided)
+    months = _checked_months(outcome, provisional_months)
+    amount = read_amount(amount_granted)
     if (phase, on) != decided:
         if review.meeting.status == "closed":
             # A closed meeting validates nothing more: the change would be recorded and never applied.
@@ -166,7 +237,7 @@ def record_decision(
                 "La décision est validée : son changement de phase ne se modifie plus ici. "
                 "Corrigez la période depuis la page de la startup."
             )
-    checked = _checked_follow_ups(decision, follow_ups)
+    checked = _checked_follow_ups(decision, follow_ups, meeting_day(review.meeting))
     with amending(review.meeting, reason):
         if decision is None:
             decision = Decision(outcome=outcome)
@@ -177,6 +248,7 @@ def record_decision(
             phase_change_to=phase,
             phase_change_on=on,
             amount_granted=amount,
+            provisional_months=months,
             conditions=clean_text(conditions),
             reserves=clean_text(reserves),
         )
@@ -200,6 +272,7 @@ def validate_decision(decision: Decision, by, confirmed: bool = False) -> PhaseS
     if decision.validated_at is not None:
         return None
     ensure_open(decision.review.meeting, "ses décisions ne peuvent plus être validées")
+    ensure_held(decision.review.meeting)
     now = utcnow()
     claim = db.session.execute(
         update(Decision).where(Decision.id == decision.id, Decision.validated_at.is_(None)).values(validated_at=now),
@@ -242,8 +315,9 @@ def set_follow_up_status(action: FollowUpAction, status: str, today: date | None
 
 def close_meeting(meeting: Meeting, now: datetime | None = None) -> None:
     """Lock the meeting: from now on its minutes and decisions change only by amendment.
-    Every recorded decision must be validated first (its phase change written)."""
+    Every recorded decision must be validated first (its phase change written). Not before its day."""
     ensure_open(meeting)
+    ensure_held(meeting)
     pending = [
         review.startup.name
         for review in ordered_reviews(meeting)

@@ -5,7 +5,8 @@ every page, export and reminder names the situation through `committee_status`.
 Doctrine: an investment committee at least every 6 months per startup, and 30 days at the latest
 before its funding runs out. So the next committee is the earlier of (last committee + 6 months)
 and (estimated run-out − 30 days) when the run-out is known. A startup never reviewed has the
-run-out rule alone (no date without funding).
+run-out rule alone (no date without funding). When the last committee granted a provisional budget
+(1–2 months pending proof), the next one is due at the end of that budget instead.
 """
 from datetime import date, timedelta
 
@@ -27,11 +28,14 @@ STATUSES = {
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 
-def next_committee_date(last_committee: date | None, run_out: date | None) -> date | None:
-    """The doctrine's rule: the earlier of last + 6 months and run-out − 30 days, each when known."""
+def next_committee_date(
+    last_committee: date | None, run_out: date | None, interval_months: int | None = None
+) -> date | None:
+    """The doctrine's rule: the earlier of last + 6 months (or + the months of the provisional budget
+    that committee granted) and run-out − 30 days, each when known."""
     candidates = []
     if last_committee is not None:
-        candidates.append(add_months(last_committee, COMMITTEE_INTERVAL_MONTHS))
+        candidates.append(add_months(last_committee, interval_months or COMMITTEE_INTERVAL_MONTHS))
     if run_out is not None:
         candidates.append(run_out - RUN_OUT_MARGIN)
     return min(candidates) if candidates else None

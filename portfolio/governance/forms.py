@@ -21,13 +21,12 @@ from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
 )
 
-from portfolio.forms import REQUIRED, Form, choices
+from portfolio.forms import REQUIRED, Form, bounded, choices
 from portfolio.funding.amounts import AmountError, parse_amount
 from portfolio.governance.decisions import RECORDABLE_OUTCOMES
 from portfolio.governance.models import (
@@ -59,7 +58,7 @@ class AmountText(StringField):
 
 
 def _reason() -> TextAreaField:
-    return TextAreaField("Motif de la correction", validators=[Optional(), Length(max=2000)], description=REASON_HINT)
+    return TextAreaField("Motif de la correction", validators=[Optional(), bounded(2000)], description=REASON_HINT)
 
 
 class MeetingForm(Form):
@@ -71,18 +70,18 @@ class MeetingForm(Form):
     )
     title = StringField(
         "Intitulé",
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), bounded(300)],
         description="Laissé vide : le type et la date, par exemple « Comité d’investissement du 12/03/2027 ».",
     )
     day = DateField("Date", validators=[DataRequired("Indiquez la date de la réunion.")])
     at = TimeField("Heure de début (heure de Paris)", validators=[DataRequired("Indiquez l’heure de début.")])
-    location = StringField("Lieu", validators=[Optional(), Length(max=300)], description="Adresse ou salle.")
+    location = StringField("Lieu", validators=[Optional(), bounded(300)], description="Adresse ou salle.")
     video_link = URLField(
         "Lien de visioconférence",
         validators=[
             Optional(),
             WebLink("Saisissez une adresse web complète, commençant par https://."),
-            Length(max=500),
+            bounded(500),
         ],
     )
     chair = SelectField("Présidence", validators=[DataRequired("Choisissez la présidence de la réunion.")])
@@ -92,14 +91,14 @@ class ParticipantForm(Form):
     user = SelectField("Compte de l’application", validators=[Optional()])
     name = StringField(
         "Nom (personne extérieure)",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), bounded(200)],
         description="Laissez vide pour un compte choisi ci-dessus.",
     )
     email = EmailField(
-        "Adresse électronique (personne extérieure)", validators=[Optional(), Email(EMAIL), Length(max=254)]
+        "Adresse électronique (personne extérieure)", validators=[Optional(), Email(EMAIL), bounded(254)]
     )
     organisation = StringField(
-        "Organisation", validators=[Optional(), Length(max=300)], description="Par exemple : DGE."
+        "Organisation", validators=[Optional(), bounded(300)], description="Par exemple : DGE."
     )
     role = SelectField(
         "Rôle",
@@ -133,15 +132,15 @@ class MoveForm(Form):
 
 class PreparationForm(Form):
     done_since_last = TextAreaField(
-        "Ce qui a été fait depuis le dernier comité", validators=[Optional(), Length(max=10_000)]
+        "Ce qui a été fait depuis le dernier comité", validators=[Optional(), bounded(10_000)]
     )
-    objectives = TextAreaField("Objectifs des 6 prochains mois", validators=[Optional(), Length(max=10_000)])
+    objectives = TextAreaField("Objectifs des 6 prochains mois", validators=[Optional(), bounded(10_000)])
     budget_asked = AmountText(
         "Budget demandé (euros)",
-        validators=[Optional(), Length(max=40)],
+        validators=[Optional(), bounded(40)],
         description="Par exemple : 452 900 ou 452 900,50.",
     )
-    blockers = TextAreaField("Points de blocage", validators=[Optional(), Length(max=10_000)])
+    blockers = TextAreaField("Points de blocage", validators=[Optional(), bounded(10_000)])
 
     @property
     def impact_fields(self):
@@ -164,7 +163,7 @@ for _key, _label in IMPACT_CRITERIA.items():
     setattr(
         PreparationForm,
         f"impact_{_key}_comment",
-        TextAreaField(f"{_label} : commentaire", validators=[Optional(), Length(max=2000)]),
+        TextAreaField(f"{_label} : commentaire", validators=[Optional(), bounded(2000)]),
     )
 
 
@@ -175,9 +174,9 @@ class FollowUpForm(Form):
         csrf = False
 
     id = HiddenField()
-    text = StringField("Action", validators=[Optional(), Length(max=2000)])
+    text = StringField("Action", validators=[Optional(), bounded(2000)])
     owner = SelectField("Responsable (compte)", validators=[Optional()], default="")
-    owner_name = StringField("ou responsable (nom)", validators=[Optional(), Length(max=200)])
+    owner_name = StringField("ou responsable (nom)", validators=[Optional(), bounded(200)])
     due_on = DateField("Échéance", validators=[Optional()])
     status = SelectField("Statut", choices=choices(ACTION_STATUSES.items()), default="open")
 
@@ -196,9 +195,16 @@ class DecisionForm(Form):
         default="",
     )
     phase_change_on = DateField("À partir du", validators=[Optional()])
-    amount_granted = AmountText("Montant accordé (euros)", validators=[Optional(), Length(max=40)])
-    conditions = TextAreaField("Conditions", validators=[Optional(), Length(max=10_000)])
-    reserves = TextAreaField("Réserves", validators=[Optional(), Length(max=10_000)])
+    provisional_months = SelectField(
+        "Durée du budget provisoire",
+        choices=choices([("1", "1 mois"), ("2", "2 mois")], empty="— Sans objet —"),
+        validators=[Optional()],
+        default="",
+        description="Pour un budget provisoire : le prochain comité est dû à son terme.",
+    )
+    amount_granted = AmountText("Montant accordé (euros)", validators=[Optional(), bounded(40)])
+    conditions = TextAreaField("Conditions", validators=[Optional(), bounded(10_000)])
+    reserves = TextAreaField("Réserves", validators=[Optional(), bounded(10_000)])
     follow_ups = FieldList(FormField(FollowUpForm), min_entries=0)
     reason = _reason()
 
@@ -208,7 +214,7 @@ class DecisionForm(Form):
 
 
 class MinutesForm(Form):
-    minutes = TextAreaField("Compte rendu de la revue", validators=[Optional(), Length(max=50_000)])
+    minutes = TextAreaField("Compte rendu de la revue", validators=[Optional(), bounded(50_000)])
     reason = _reason()
 
 
@@ -225,7 +231,7 @@ def attendance_form_for(participants, **kwargs):
     """Attendance (one checkbox per participant), the meeting's minutes and, once closed, the reason."""
 
     class AttendanceForm(Form):
-        minutes = TextAreaField("Compte rendu général de la réunion", validators=[Optional(), Length(max=50_000)])
+        minutes = TextAreaField("Compte rendu général de la réunion", validators=[Optional(), bounded(50_000)])
         reason = _reason()
 
     for participant in participants:

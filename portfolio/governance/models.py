@@ -87,7 +87,8 @@ class Meeting(Versioned, Audited, db.Model):
     pack_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pack_sent_to: Mapped[list[str] | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: "local", or "registry" for a committee recreated from a registry `committee` event.
+    #: "local" (scheduled ahead), "past" (entered after it took place, "Enregistrer un comité
+    #: passé"), or "registry" for a committee recreated from a registry `committee` event.
     source: Mapped[str] = mapped_column(String(20), default="local")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The calendar event's SEQUENCE: 0 when scheduled, raised by each change of time, place or status.
@@ -204,6 +205,8 @@ class Decision(Versioned, Audited, db.Model):
     phase_change_to: Mapped[str | None] = mapped_column(String(40))
     phase_change_on: Mapped[date | None] = mapped_column(Date)
     amount_granted: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    #: A provisional budget's length in months (1 or 2): the next committee is due at its end.
+    provisional_months: Mapped[int | None] = mapped_column(Integer)
     conditions: Mapped[str | None] = mapped_column(Text)
     reserves: Mapped[str | None] = mapped_column(Text)
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

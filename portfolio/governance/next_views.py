@@ -1,6 +1,5 @@
 """The chair's portfolio view of next committees (overdue and due soon first, counts per status),
 and its exports (CSV, .xlsx)."""
-from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination

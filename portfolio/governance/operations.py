@@ -28,6 +28,7 @@ from portfolio.governance.models import (
     Preparation,
     Review,
 )
+from portfolio.governance.timing import not_yet_open_message, record_is_open
 from portfolio.startups import phases
 from portfolio.startups.models import Startup
 from portfolio.timeutil import PARIS, to_paris, today_in_paris, utcnow
@@ -42,6 +43,26 @@ CHAIR_ROLE = "porteur_representative"
 
 class GovernanceError(ValueError):
     """A rule of governance was broken; the message is French and shown as is."""
+
+    #: The form field the message belongs to, when it is one field's (e.g. "day").
+    field: str | None = None
+
+
+class MeetingDateError(GovernanceError):
+    """The meeting's date breaks a rule of time (scheduled in the past, a past committee in the future)."""
+
+    field = "day"
+
+
+class NotYetHeld(GovernanceError):
+    """The meeting's day has not come: its attendance, decisions and closing are not open yet."""
+
+
+def ensure_held(meeting: Meeting, today: date | None = None) -> None:
+    """Refuse recording what happens at a meeting (attendance, decisions, validation, closing)
+    before its day in Paris."""
+    if not record_is_open(meeting, today):
+        raise NotYetHeld(not_yet_open_message(meeting))
 
 
 def clean_text(value: str | None) -> str | None:
@@ -126,7 +147,7 @@ def _check_meeting(kind: str, chair, location: str | None, video_link: str | Non
 def _refuse_past(moment: datetime, now: datetime | None) -> None:
     if moment <= (now or utcnow()):
         local = to_paris(moment)
-        raise GovernanceError(
+        raise MeetingDateError(
             f"Le {local:%d/%m/%Y} à {local:%H:%M} est passé : une réunion se programme à une date à venir."
         )
 
@@ -169,6 +190,48 @@ def schedule_meeting(
     return meeting
 
 
+def record_past_committee(
+    kind: str,
+    day: date | None,
+    at: time | None,
+    chair,
+    title: str | None = None,
+    location: str | None = None,
+    video_link: str | None = None,
+    now: datetime | None = None,
+) -> Meeting:
+    """A meeting that already took place, entered afterwards ("Enregistrer un comité passé"): its
+    moment must be past; it is marked as such (source "past", audit action "record_past") and its
+    attendance and decisions are open at once."""
+    location, video_link = clean_text(location), clean_text(video_link)
+    _check_meeting(kind, chair, location, video_link)
+    starts_at = paris_moment(day, at)
+    if starts_at > (now or utcnow()):
+        local = to_paris(starts_at)
+        raise MeetingDateError(
+            f"Le {local:%d/%m/%Y} à {local:%H:%M} est à venir : un comité passé se date avant maintenant ; "
+            "programmez plutôt la réunion."
+        )
+    meeting = Meeting(
+        kind=kind,
+        title=clean_text(title) or default_title(kind, day),
+        starts_at=starts_at,
+        location=location,
+        video_link=video_link,
+        chair=chair,
+        status="scheduled",
+        source="local",
+    )
+    db.session.add(meeting)
+    _seat_chair(meeting)
+    db.session.flush()
+    # Its own line in the history: the meeting was entered after it took place.
+    with described(action="record_past", reason="Comité enregistré après coup, à sa date passée."):
+        meeting.source = "past"
+        db.session.flush()
+    return meeting
+
+
 def edit_meeting(
     meeting: Meeting,
     kind: str,
@@ -186,7 +249,11 @@ def edit_meeting(
     _check_meeting(kind, chair, location, video_link)
     starts_at = paris_moment(day, at)
     if starts_at != meeting.starts_at:
-        _refuse_past(starts_at, now)
+        if meeting.source == "past":
+            if starts_at > (now or utcnow()):
+                raise MeetingDateError("Un comité passé garde une date passée.")
+        else:
+            _refuse_past(starts_at, now)
     if kind == "governance_instance" and len(meeting.reviews) > 1:
         raise GovernanceError(
             "Une instance de gouvernance examine une seule startup : "

@@ -24,7 +24,7 @@ from portfolio.governance.forms import (
 )
 from portfolio.governance.models import FollowUpAction
 from portfolio.governance.queries import follow_up_owner_choices
-from portfolio.governance.views import bp, failed, meeting_url
+from portfolio.governance.views import before_meeting_day, bp, failed, meeting_url
 from portfolio.startups.operations import NeedsConfirmation, StartupError
 from portfolio.startups.phases import label as phase_label
 from portfolio.timeutil import to_paris, today_in_paris
@@ -183,6 +183,8 @@ def preparation(review_id: int):
 @requires("meeting.manage")
 def review_minutes(review_id: int):
     review = _managed_review(review_id)
+    if (refusal := before_meeting_day(review.meeting)) is not None:
+        return refusal
     form = MinutesForm(data=None if request.method == "POST" else {"minutes": review.minutes})
     context = {"form": form, "review": review, "meeting": review.meeting}
     if form.validate_on_submit():
@@ -222,6 +224,7 @@ def _decision_data(review) -> dict:
         "phase_change_to": decision.phase_change_to or "",
         "phase_change_on": decision.phase_change_on or to_paris(review.meeting.starts_at).date(),
         "amount_granted": _amount_text(decision.amount_granted),
+        "provisional_months": str(decision.provisional_months or ""),
         "conditions": decision.conditions,
         "reserves": decision.reserves,
         "follow_ups": rows,
@@ -249,6 +252,8 @@ def _follow_up_inputs(form: DecisionForm) -> list[decisions.FollowUpInput]:
 @requires("meeting.manage")
 def decision(review_id: int):
     review = _managed_review(review_id)
+    if (refusal := before_meeting_day(review.meeting)) is not None:
+        return refusal
     form = DecisionForm(data=None if request.method == "POST" else _decision_data(review))
     form.set_owner_choices(follow_up_owner_choices(review))
     context = {"form": form, "review": review, "meeting": review.meeting}
@@ -261,6 +266,7 @@ def decision(review_id: int):
                 phase_change_to=form.phase_change_to.data,
                 phase_change_on=form.phase_change_on.data,
                 amount_granted=form.amount_granted.data,
+                provisional_months=form.provisional_months.data,
                 conditions=form.conditions.data,
                 reserves=form.reserves.data,
                 follow_ups=_follow_up_inputs(form),
@@ -280,6 +286,8 @@ def decision(review_id: int):
 @requires("meeting.manage")
 def decision_validate(review_id: int):
     review = _managed_review(review_id)
+    if (refusal := before_meeting_day(review.meeting)) is not None:
+        return refusal
     if review.decision is None:
         flash(f"Enregistrez d’abord la décision concernant {review.startup.name}.", "error")
         return redirect(_review_url(review, "decisions"))

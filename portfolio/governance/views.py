@@ -7,7 +7,7 @@ follow-ups) in `review_views`.
 Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
 redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -15,6 +15,7 @@ from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.models import User
 from portfolio.core import concurrency
 from portfolio.core.french import counted
+from portfolio.core.errors import render_error
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import (
@@ -37,6 +38,7 @@ from portfolio.governance.models import (
     PARTICIPANT_ROLES,
 )
 from portfolio.governance.queries import chair_choices, visible_meetings
+from portfolio.governance.timing import not_yet_open_message, record_is_open, record_opens_on
 from portfolio.forms import choices
 from portfolio.startups.startup_page import events_about
 from portfolio.timeutil import to_paris, today_in_paris
@@ -65,6 +67,27 @@ def failed(template: str, error: Exception | None = None, **context):
     """Re-render a form after a broken rule or invalid input: nothing was saved."""
     db.session.rollback()
     return render_template(template, error=str(error) if error else None, **context), 422
+
+
+def failed_meeting_form(error: operations.GovernanceError, **context):
+    """The meeting form re-rendered after a broken rule; a date's error is shown on the date field."""
+    if error.field and error.field in context["form"]:
+        context["form"][error.field].errors = [*context["form"][error.field].errors, str(error)]
+        return failed("governance/meeting_form.html", **context)
+    return failed("governance/meeting_form.html", error, **context)
+
+
+def before_meeting_day(meeting):
+    """Before the meeting's day, the refusal of recording what happens at it (attendance, minutes,
+    decisions, validation, closing): a French flash back to the meeting page for a GET, a 409 page
+    for a POST; nothing changed. None from the meeting's day on."""
+    if record_is_open(meeting):
+        return None
+    message = not_yet_open_message(meeting)
+    if request.method == "POST":
+        return render_error(409, "La réunion n’a pas encore eu lieu", f"Rien n’a été enregistré. {message}")
+    flash(message, "error")
+    return redirect(meeting_url(meeting))
 
 
 def meeting_url(meeting, anchor: str | None = None) -> str:
@@ -127,7 +150,7 @@ def meeting_schedule():
         try:
             meeting = operations.schedule_meeting(**_meeting_values(form))
         except operations.GovernanceError as error:
-            return failed("governance/meeting_form.html", error, **context)
+            return failed_meeting_form(error, **context)
         db.session.commit()
         flash(f"Réunion programmée : {meeting.title}. Ajoutez les startups à examiner et les participants.", "success")
         return redirect(meeting_url(meeting))
@@ -147,7 +170,7 @@ def meeting_edit(meeting_id: int):
         try:
             operations.edit_meeting(meeting, **_meeting_values(form))
         except operations.GovernanceError as error:
-            return failed("governance/meeting_form.html", error, **context)
+            return failed_meeting_form(error, **context)
         db.session.commit()
         flash("La réunion est modifiée.", "success")
         return redirect(meeting_url(meeting))
@@ -189,6 +212,8 @@ def meeting_detail(meeting_id: int):
         amendments=[event for event in history if event.action == "amend"],
         today=today_in_paris(),
         confirm_form=ConfirmForm(),
+        record_open=record_is_open(meeting),
+        record_opens_on=record_opens_on(meeting),
     )
 
 
@@ -274,6 +299,8 @@ def meeting_cancel(meeting_id: int):
 @requires("meeting.manage")
 def meeting_close(meeting_id: int):
     meeting = managed_meeting(meeting_id)
+    if (refusal := before_meeting_day(meeting)) is not None:
+        return refusal
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -296,4 +323,4 @@ def meeting_close(meeting_id: int):
     return confirm_page(meeting, "Clôturer la réunion", question, "Clôturer", form)
 
 
-from portfolio.governance import agenda_views, review_views  # noqa: E402,F401  (register their pages on bp)
+from portfolio.governance import agenda_views, past_views, review_views  # noqa: E402,F401  (register their pages on bp)

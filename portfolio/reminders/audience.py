@@ -23,6 +23,7 @@ ROLE_NAMES = {
     "coach": "Coach",
     "intrapreneur": "Intrapreneur·e",
     "owner": "Responsable de l’action",
+    "admin": "Administration (personne d’autre ne la recevrait)",
 }
 
 
@@ -70,6 +71,10 @@ class Audience:
 
     def finance(self) -> Recipients:
         return dict.fromkeys(sorted(self._by_role["finance"]), "finance")
+
+    def admins(self) -> Recipients:
+        """The backstop: a deadline nobody else would receive goes to them."""
+        return dict.fromkeys(sorted(self._by_role["admin"]), "admin")
 
     def chairs(self) -> Recipients:
         return dict.fromkeys(sorted(self._by_role["committee_chair"]), "chair")

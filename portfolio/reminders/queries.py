@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
 from portfolio.reminders.models import Deadline, DeadlineRecipient, Notification, OutboxMessage
+from portfolio.reminders.settled import settled
 
 #: The admin page's filter: label, and the condition on a notification.
 STATUS_FILTERS = {
@@ -44,13 +45,23 @@ def inbox(user_id: int, now: datetime) -> Select:
 
 
 def todo(user_id: int, today: date) -> Select:
-    """The open deadlines due from the person, shown from their first reminder, earliest first."""
-    return (
+    """The open deadlines due from the person, shown from their first reminder, earliest first;
+    those the data already settle (a report filed, a preparation completed…) are left out at once,
+    before the next sweep closes them (portfolio.reminders.settled)."""
+    condition = (DeadlineRecipient.user_id == user_id, Deadline.closed_at.is_(None), Deadline.visible_from <= today)
+    mine = db.session.execute(
+        select(Deadline.id, Deadline.rule, Deadline.subject)
+        .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
+        .where(*condition)
+    ).all()
+    done = settled(mine, today)
+    statement = (
         select(Deadline)
         .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
-        .where(DeadlineRecipient.user_id == user_id, Deadline.closed_at.is_(None), Deadline.visible_from <= today)
+        .where(*condition)
         .order_by(Deadline.due_on, Deadline.id)
     )
+    return statement.where(Deadline.id.not_in(done)) if done else statement
 
 
 def role_on(deadline_ids: list[int], user_id: int) -> dict[int, str]:
@@ -118,6 +129,15 @@ def upcoming_deadlines(limit: int = 20) -> list[Deadline]:
 
 def open_deadline_count() -> int:
     return db.session.scalar(select(func.count(Deadline.id)).where(Deadline.closed_at.is_(None)))
+
+
+def unreceived_deadline_count() -> int:
+    """Open deadlines that reach the admins only because nobody else would receive them."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Deadline.id)))
+        .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
+        .where(Deadline.closed_at.is_(None), DeadlineRecipient.role == "admin")
+    )
 
 
 def outbox() -> Select:

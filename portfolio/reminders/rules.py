@@ -20,7 +20,7 @@ from portfolio.funding import consumption, reports
 from portfolio.governance.dossier import preparation_status
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
 from portfolio.governance.schedule import portfolio_schedule
-from portfolio.reminders.audience import merged
+from portfolio.reminders.audience import Audience, Recipients, merged
 from portfolio.reminders.calendar import monthly, paris_day, weekly
 from portfolio.reminders.due import Context, Due, link
 from portfolio.reminders.sources import (
@@ -31,6 +31,7 @@ from portfolio.reminders.sources import (
     live_conventions,
     loaded_whole,
     meeting_link,
+    meetings_ahead,
     startup_ids_of,
     startup_link,
     startup_states,
@@ -41,8 +42,64 @@ from portfolio.startups.models import Startup
 from portfolio.startups.phases import label
 from portfolio.timeutil import paris_day_start
 
+#: A review's preparation shows in its intrapreneurs' "À faire" this many days before the meeting.
+PREPARATION_LEAD_DAYS = 30
 #: An investment committee held or planned this long before a convention's end answers its Article 4.
 COMMITTEE_LOOKBACK = timedelta(days=183)
+
+
+@dataclass(frozen=True)
+class About:
+    """What a deadline is about, as far as its audience goes."""
+
+    startup_ids: tuple[int, ...] = ()
+    #: The chair of the meeting (pack), or of the startup's last committee (next committee).
+    chair_id: int | None = None
+    #: A follow-up's owner.
+    owner_id: int | None = None
+
+
+#: Who each rule's deadlines reach, in one table (the README's reminders section repeats it): the
+#: French description the admin page shows, and the audience. A deadline none of these would
+#: receive goes to the admins (`recipients`).
+AUDIENCES: dict[str, tuple[str, Callable[[Audience, About], Recipients]]] = {
+    "quarterly_report": ("finance", lambda audience, about: audience.finance()),
+    "committee_before_end": (
+        "présidences de comité, coachs des startups financées",
+        lambda audience, about: merged(audience.chairs(), audience.coaches_of(*about.startup_ids)),
+    ),
+    "next_committee": (
+        "coachs et intrapreneur·es de la startup, présidence de son dernier comité",
+        lambda audience, about: merged(
+            audience.person(about.chair_id, "chair"),
+            audience.coaches_of(*about.startup_ids),
+            *(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids),
+        ),
+    ),
+    "committee_pack": ("présidence de la séance", lambda audience, about: audience.person(about.chair_id, "chair")),
+    "missing_preparation": (
+        "intrapreneur·es de la startup",
+        lambda audience, about: merged(*(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids)),
+    ),
+    "follow_up": (
+        "responsable de l’action (sans compte : la présidence de la séance, qui l’a confiée)",
+        lambda audience, about: audience.person(about.owner_id, "owner") or audience.person(about.chair_id, "chair"),
+    ),
+    "phase_overdue": ("coachs de ses incubateurs", lambda audience, about: audience.coaches_of(*about.startup_ids)),
+    "stale_startup": ("coachs de ses incubateurs", lambda audience, about: audience.coaches_of(*about.startup_ids)),
+    "budget_year_end": (
+        "finance, intrapreneur·es des startups aux lignes ouvertes",
+        lambda audience, about: merged(
+            audience.finance(), *(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids)
+        ),
+    ),
+    "convention_end_credits": ("finance", lambda audience, about: audience.finance()),
+}
+
+
+def recipients(ctx: Context, rule: str, about: About = About()) -> Recipients:
+    """The rule's audience for this deadline (AUDIENCES), or the admins when it would reach nobody."""
+    return AUDIENCES[rule][1](ctx.audience, about) or ctx.audience.admins()
 
 
 def quarterly_report(ctx: Context) -> list[Due]:
@@ -65,7 +122,7 @@ def quarterly_report(ctx: Context) -> list[Due]:
                 due_on=due_on,
                 visible_from=first,
                 url=convention_link(convention.id),
-                recipients=merged(ctx.audience.finance(), ctx.audience.chairs()),
+                recipients=recipients(ctx, "quarterly_report"),
                 occurrences=ctx.within([first, due_on, *weekly(due_on + timedelta(days=7), ctx.since, ctx.today)]),
             ))
     return dues
@@ -107,7 +164,7 @@ def committee_before_end(ctx: Context) -> list[Due]:
             due_on=end,
             visible_from=end - timedelta(days=60),
             url=convention_link(convention.id),
-            recipients=merged(ctx.audience.chairs(), ctx.audience.coaches_of(*startup_ids)),
+            recipients=recipients(ctx, "committee_before_end", About(startup_ids=tuple(startup_ids))),
             occurrences=ctx.within(end - timedelta(days=days) for days in (60, 30, 7)),
         ))
     return dues
@@ -133,10 +190,8 @@ def next_committee(ctx: Context) -> list[Due]:
             due_on=day,
             visible_from=first,
             url=link(("startups.detail", {"slug": row.slug})),
-            recipients=merged(
-                ctx.audience.person(chairs.get(row.startup_id), "chair") or ctx.audience.chairs(),
-                ctx.audience.coaches_of(row.startup_id),
-                ctx.audience.intrapreneurs_of(row.startup_id),
+            recipients=recipients(
+                ctx, "next_committee", About(startup_ids=(row.startup_id,), chair_id=chairs.get(row.startup_id))
             ),
             occurrences=ctx.within(
                 [first, day - timedelta(days=15), *weekly(day + timedelta(days=7), ctx.since, ctx.today)]
@@ -163,16 +218,17 @@ def committee_pack(ctx: Context) -> list[Due]:
                 ("governance.pack_send", {"meeting_id": meeting.id}),
                 ("governance.meeting_detail", {"meeting_id": meeting.id}),
             ),
-            recipients=ctx.audience.person(meeting.chair_id, "chair") or ctx.audience.chairs(),
+            recipients=recipients(ctx, "committee_pack", About(chair_id=meeting.chair_id)),
             occurrences=ctx.within([due_on]),
         ))
     return dues
 
 
 def missing_preparation(ctx: Context) -> list[Due]:
-    """Each review's preparation: shown from 7 days before the meeting, reminded the day before while missing."""
+    """Each review's preparation: shown from PREPARATION_LEAD_DAYS before the meeting (as soon as the
+    intrapreneurs have something to prepare), reminded the day before while missing."""
     dues = []
-    for meeting in upcoming_meetings(ctx):
+    for meeting in meetings_ahead(ctx, PREPARATION_LEAD_DAYS):
         day = paris_day(meeting.starts_at)
         for review in meeting.reviews:
             if preparation_status(review) == "complete":
@@ -183,13 +239,13 @@ def missing_preparation(ctx: Context) -> list[Due]:
                 subject=f"review:{review.id}:preparation:{day.isoformat()}",
                 title=f"Préparation de la revue de {review.startup.name} pour « {meeting.title} » (le {day:%d/%m/%Y})",
                 due_on=due_on,
-                visible_from=day - timedelta(days=7),
+                visible_from=day - timedelta(days=PREPARATION_LEAD_DAYS),
                 url=link(
                     ("governance.preparation", {"review_id": review.id}),
                     ("governance.meeting_detail", {"meeting_id": meeting.id}),
                     ("startups.detail", {"slug": review.startup.slug}),
                 ),
-                recipients=ctx.audience.intrapreneurs_of(review.startup_id),
+                recipients=recipients(ctx, "missing_preparation", About(startup_ids=(review.startup_id,))),
                 occurrences=ctx.within([due_on]),
             ))
     return dues
@@ -211,7 +267,6 @@ def follow_up(ctx: Context) -> list[Due]:
     )
     dues = []
     for action in actions:
-        chair = ctx.audience.person(action.chair_id, "chair") or ctx.audience.chairs()
         text = action.text if len(action.text) <= 120 else action.text[:119] + "…"
         dues.append(Due(
             rule="follow_up",
@@ -220,7 +275,7 @@ def follow_up(ctx: Context) -> list[Due]:
             due_on=action.due_on,
             visible_from=min(paris_day(action.starts_at), action.due_on),
             url=meeting_link(action.meeting_id, action.slug),
-            recipients=merged(ctx.audience.person(action.owner_id, "owner"), chair),
+            recipients=recipients(ctx, "follow_up", About(owner_id=action.owner_id, chair_id=action.chair_id)),
             occurrences=ctx.within([action.due_on, *weekly(action.due_on + timedelta(days=7), ctx.since, ctx.today)]),
         ))
     return dues
@@ -247,7 +302,7 @@ def phase_overdue(ctx: Context) -> list[Due]:
             due_on=crossing,
             visible_from=crossing,
             url=link(("startups.phase_change", {"slug": state.slug}), ("startups.detail", {"slug": state.slug})),
-            recipients=ctx.audience.coaches_of(status.startup_id),
+            recipients=recipients(ctx, "phase_overdue", About(startup_ids=(status.startup_id,))),
             occurrences=ctx.within([crossing]),
         ))
     return dues
@@ -270,7 +325,7 @@ def stale_startup(ctx: Context) -> list[Due]:
             due_on=crossing,
             visible_from=crossing,
             url=startup_link(state.slug),
-            recipients=merged(ctx.audience.intrapreneurs_of(status.startup_id), ctx.audience.coaches_of(status.startup_id)),
+            recipients=recipients(ctx, "stale_startup", About(startup_ids=(status.startup_id,))),
             occurrences=ctx.within(monthly(crossing, ctx.since, ctx.today)),
         ))
     return dues
@@ -303,7 +358,10 @@ def budget_year_end(ctx: Context) -> list[Due]:
             due_on=date(year, 12, 15),
             visible_from=november,
             url=convention_link(convention.id),
-            recipients=ctx.audience.finance(),
+            recipients=recipients(ctx, "budget_year_end", About(startup_ids=tuple(
+                sorted({item.line.startup_id for item in used.lines if item.line.fiscal_year == year and (
+                    item.envelope.remaining_ae > 0 or item.envelope.remaining_cp > 0)})
+            ))),
             occurrences=ctx.within([november, december]),
         ))
     return dues
@@ -332,7 +390,7 @@ def convention_end_credits(ctx: Context) -> list[Due]:
             due_on=end,
             visible_from=end - timedelta(days=30),
             url=convention_link(convention.id),
-            recipients=ctx.audience.finance(),
+            recipients=recipients(ctx, "convention_end_credits"),
             occurrences=ctx.within([end - timedelta(days=30)]),
         ))
     return dues
@@ -342,33 +400,31 @@ def convention_end_credits(ctx: Context) -> list[Due]:
 class Rule:
     key: str
     label: str
-    #: Who it goes to, in French, as the admin page and the README show it.
-    audience: str
     compute: Callable[[Context], list[Due]]
     #: A person may mark it done (otherwise it closes when the domain's data settle it).
     manual_done: bool = False
     #: The messages say "in N days / late by N days" relative to the due date.
     timed: bool = True
 
+    @property
+    def audience(self) -> str:
+        """Who it goes to, in French, as the admin page and the README show it (from AUDIENCES)."""
+        return AUDIENCES[self.key][0]
+
 
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
-    Rule("quarterly_report", "Compte rendu trimestriel de consommation", "finance, porteur (présidence de comité)",
-         quarterly_report),
-    Rule("committee_before_end", "Comité d’investissement avant la fin de la convention",
-         "présidence de comité, coachs des startups concernées", committee_before_end),
-    Rule("next_committee", "Prochain comité d’une startup",
-         "présidence de son dernier comité (toutes les présidences si elle n’est pas connue), coachs, intrapreneur·es",
-         next_committee),
-    Rule("committee_pack", "Dossier de séance à envoyer (J-7)", "présidence de la séance", committee_pack),
-    Rule("missing_preparation", "Préparation de revue manquante (veille de séance)", "intrapreneur·es",
-         missing_preparation),
-    Rule("follow_up", "Action de suivi d’une décision", "responsable de l’action, présidence de la séance", follow_up),
-    Rule("phase_overdue", "Phase au-delà de la norme", "coachs", phase_overdue, manual_done=True, timed=False),
-    Rule("stale_startup", "Startup sans mise à jour", "intrapreneur·es, coachs", stale_startup, timed=False),
-    Rule("budget_year_end", "Fin de gestion budgétaire (AE/CP de l’année)", "finance", budget_year_end,
+    Rule("quarterly_report", "Compte rendu trimestriel de consommation", quarterly_report),
+    Rule("committee_before_end", "Comité d’investissement avant la fin de la convention", committee_before_end),
+    Rule("next_committee", "Prochain comité d’une startup", next_committee),
+    Rule("committee_pack", "Dossier de séance à envoyer (J-7)", committee_pack),
+    Rule("missing_preparation", "Préparation de revue manquante (veille de séance)", missing_preparation),
+    Rule("follow_up", "Action de suivi d’une décision", follow_up),
+    Rule("phase_overdue", "Phase au-delà de la norme", phase_overdue, manual_done=True, timed=False),
+    Rule("stale_startup", "Startup sans mise à jour", stale_startup, timed=False),
+    Rule("budget_year_end", "Fin de gestion budgétaire (AE/CP de l’année)", budget_year_end,
          manual_done=True, timed=False),
-    Rule("convention_end_credits", "Fin de convention avec crédits non consommés", "finance (délégataire et délégant)",
-         convention_end_credits, manual_done=True),
+    Rule("convention_end_credits", "Fin de convention avec crédits non consommés", convention_end_credits,
+         manual_done=True),
 )}
 
 

@@ -141,6 +141,26 @@ def startup_states(ctx: Context) -> list[StartupState]:
     return ctx.cached("states", read)
 
 
+def meetings_ahead(ctx: Context, days: int) -> list[Meeting]:
+    """Scheduled meetings from today to `days` ahead (Paris days), with their reviews, preparations
+    and startups."""
+    start, stop = paris_day_start(ctx.today), paris_day_start(ctx.today + timedelta(days=days + 1))
+    return ctx.cached(
+        f"meetings:{days}",
+        lambda: list(
+            db.session.scalars(
+                select(Meeting)
+                .where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < stop)
+                .order_by(Meeting.starts_at, Meeting.id)
+                .options(
+                    selectinload(Meeting.reviews).selectinload(Review.preparation),
+                    selectinload(Meeting.reviews).selectinload(Review.startup),
+                )
+            )
+        ),
+    )
+
+
 def last_chairs(ctx: Context) -> dict[int, int]:
     """{startup id: the chair of its last committee (the status's), of those whose chair is known}."""
 

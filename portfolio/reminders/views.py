@@ -138,6 +138,7 @@ def admin_list():
         counts=queries.admin_counts(),
         deadlines=queries.upcoming_deadlines(),
         open_deadlines=queries.open_deadline_count(),
+        unreceived=queries.unreceived_deadline_count(),
         rules=RULES,
         modes=DELIVERY_MODES,
         now=utcnow(),

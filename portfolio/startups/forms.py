@@ -1,6 +1,7 @@
 """Forms of a startup's own pages: identity, phase change and correction, team, milestones,
 indicators and measurements. Messages are French; the rules themselves live in operations."""
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
@@ -9,9 +10,9 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
-from portfolio.forms import REQUIRED, Form, choices
+from portfolio.forms import LONG_TEXT, REQUIRED, Form, bounded, choices
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.operations import StartupError, parse_value
 from portfolio.startups.phases import PHASE_LABELS
@@ -22,23 +23,23 @@ LINK = LINK_MESSAGE
 
 def _link(label: str) -> URLField:
     # The importer applies the same rule (portfolio.validation): http(s) only.
-    return URLField(label, validators=[Optional(), WebLink(LINK), Length(max=LINK_LENGTH)])
+    return URLField(label, validators=[Optional(), WebLink(LINK), bounded(LINK_LENGTH)])
 
 
 class StartupForm(Form):
-    name = StringField("Nom", validators=[DataRequired(REQUIRED), Length(max=300)])
+    name = StringField("Nom", validators=[DataRequired(REQUIRED), bounded(300)])
     slug = StringField(
         "Identifiant",
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), bounded(120)],
         description="Lettres minuscules, chiffres et tirets ; déduit du nom s’il est laissé vide. Il ne change plus ensuite.",
     )
-    pitch = TextAreaField("Mission (pitch)", validators=[Optional(), Length(max=2000)])
-    description = TextAreaField("Description : le problème, la solution", validators=[Optional()])
+    pitch = TextAreaField("Mission (pitch)", validators=[Optional(), bounded(2000)])
+    description = TextAreaField("Description : le problème, la solution", validators=[Optional(), bounded(LONG_TEXT)])
     incubator = SelectField("Incubateur principal", validators=[DataRequired("Choisissez l’incubateur principal.")])
     co_incubators = SelectMultipleField("Co-incubateurs", validators=[Optional()])
     porteur = SelectField("Porteur (administration)", validators=[Optional()])
     sponsors = SelectMultipleField("Sponsors", validators=[Optional()])
-    contact = StringField("Contact", validators=[Optional(), Length(max=300)])
+    contact = StringField("Contact", validators=[Optional(), bounded(300)])
     website = _link("Site web")
     repository = _link("Code source")
     stats_url = _link("Page de statistiques")
@@ -64,7 +65,7 @@ class PhaseChangeForm(Form):
     )
     on = DateField("Date du changement", validators=[DataRequired("Indiquez la date du changement.")])
     reason = TextAreaField(
-        "Motif", validators=[DataRequired("Indiquez le motif du changement de phase."), Length(max=2000)]
+        "Motif", validators=[DataRequired("Indiquez le motif du changement de phase."), bounded(2000)]
     )
     #: Set by the confirmation step when the change goes against the lifecycle.
     confirmed = HiddenField(default="")
@@ -74,18 +75,18 @@ class SpanCorrectionForm(Form):
     phase = SelectField("Phase", choices=choices(PHASE_LABELS.items()), validators=[DataRequired(REQUIRED)])
     start = DateField("Début", validators=[DataRequired("Indiquez la date de début.")])
     end = DateField("Fin (exclue : le jour où la phase suivante commence)", validators=[Optional()])
-    comment = TextAreaField("Commentaire de la période", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField("Commentaire de la période", validators=[Optional(), bounded(2000)])
     reason = TextAreaField(
-        "Motif de la correction", validators=[DataRequired("Indiquez le motif de la correction."), Length(max=2000)]
+        "Motif de la correction", validators=[DataRequired("Indiquez le motif de la correction."), bounded(2000)]
     )
     confirmed = HiddenField(default="")
 
 
 class TeamMemberForm(Form):
-    name = StringField("Nom", validators=[DataRequired(REQUIRED), Length(max=200)])
+    name = StringField("Nom", validators=[DataRequired(REQUIRED), bounded(200)])
     role = StringField(
         "Rôle",
-        validators=[DataRequired(REQUIRED), Length(max=120)],
+        validators=[DataRequired(REQUIRED), bounded(120)],
         description="Par exemple intrapreneur·e, développeur·se, designer, coach.",
     )
     start = DateField("Arrivée", validators=[Optional()])
@@ -113,10 +114,13 @@ class DecimalText(StringField):
 class IndicatorForm(Form):
     name = StringField(
         "Nom de l’indicateur",
-        validators=[DataRequired(REQUIRED), Length(max=200)],
+        validators=[DataRequired(REQUIRED), bounded(200)],
         description="Par exemple : établissements traités.",
     )
-    unit = StringField("Unité", validators=[Optional(), Length(max=60)], description="Par exemple : établissements.")
+    unit = StringField("Unité", validators=[Optional(), bounded(60)], description="Par exemple : établissements.")
+    allows_negative = BooleanField(
+        "Peut prendre des valeurs négatives", description="Un solde ou une variation ; pas un nombre d’établissements."
+    )
 
 
 class MeasurementForm(Form):
@@ -132,8 +136,8 @@ class MilestoneForm(Form):
         validators=[DataRequired("Choisissez le type du fait marquant.")],
         default="",
     )
-    title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=300)])
-    text = TextAreaField("Texte", validators=[Optional()])
+    title = StringField("Titre", validators=[DataRequired(REQUIRED), bounded(300)])
+    text = TextAreaField("Texte", validators=[Optional(), bounded(LONG_TEXT)])
 
 
 def milestone_form_for(indicators, **kwargs) -> MilestoneForm:

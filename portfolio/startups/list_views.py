@@ -3,14 +3,14 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
 from portfolio.core import exports
 from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
-from portfolio.forms import Form, choices
+from portfolio.forms import Form, bounded, choices
 from portfolio.startups import portfolio
 from portfolio.startups.folding import install_text_folding
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
@@ -53,7 +53,7 @@ class PortfolioFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Recherche", validators=[Optional(), Length(max=200, message="200 caractères au plus.")])
+    q = StringField("Recherche", validators=[Optional(), bounded(200)])
     phase = SelectField("Phase", choices=[], validate_choice=False)
     incubator = SelectField("Incubateur", choices=[], validate_choice=False)
     sponsor = SelectField("Sponsor", choices=[], validate_choice=False)

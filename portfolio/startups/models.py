@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.audit.tracking import Audited
@@ -205,6 +205,8 @@ class Indicator(Audited, db.Model):
     startup: Mapped[Startup] = relationship(back_populates="indicators")
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str | None] = mapped_column(String(60))
+    #: Whether a measurement may be below zero (a balance, a variation); a count may not.
+    allows_negative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     measurements: Mapped[list["Measurement"]] = relationship(
         back_populates="indicator", cascade="all, delete-orphan", order_by="Measurement.date"
     )

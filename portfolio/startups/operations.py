@@ -347,13 +347,15 @@ def parse_value(value) -> Decimal:
     return number
 
 
-def add_indicator(startup: Startup, name: str, unit: str | None = None) -> Indicator:
+def add_indicator(startup: Startup, name: str, unit: str | None = None, allows_negative: bool = False) -> Indicator:
+    """A new indicator; `allows_negative` says whether its values may go below zero (a balance may,
+    a count may not)."""
     name = _clean(name)
     if name is None:
         raise StartupError("Le nom de l’indicateur est obligatoire.")
     if any(indicator.name.lower() == name.lower() for indicator in startup.indicators):
         raise StartupError(f"La startup suit déjà l’indicateur « {name} ».")
-    indicator = Indicator(name=name, unit=_clean(unit))
+    indicator = Indicator(name=name, unit=_clean(unit), allows_negative=bool(allows_negative))
     startup.indicators.append(indicator)
     touch(startup)
     return indicator
@@ -363,6 +365,10 @@ def record_measurement(indicator: Indicator, on: date | None, value, milestone: 
     if on is None:
         raise StartupError("Indiquez la date de la mesure.")
     number = parse_value(value)
+    if number < 0 and not indicator.allows_negative:
+        raise StartupError(
+            f"« {indicator.name} » ne prend pas de valeur négative ({value}) : saisissez une valeur positive ou nulle."
+        )
     if any(measurement.date == on for measurement in indicator.measurements):
         raise StartupError(f"Une mesure de « {indicator.name} » existe déjà pour le {_day(on)}.")
     measurement = Measurement(date=on, value=number, milestone_id=milestone.id if milestone is not None else None)

@@ -316,7 +316,7 @@ def indicator_add(slug: str):
     context = {"form": form, "startup": startup}
     if form.validate_on_submit():
         try:
-            indicator = operations.add_indicator(startup, form.name.data, form.unit.data)
+            indicator = operations.add_indicator(startup, form.name.data, form.unit.data, form.allows_negative.data)
         except operations.StartupError as error:
             return _failed("startups/indicator_form.html", error, **context)
         db.session.commit()

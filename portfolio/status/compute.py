@@ -71,9 +71,10 @@ def end_of_day(day: date) -> datetime:
 
 def committees_that_count():
     """Investment-committee reviews that count (a cancelled meeting did not happen), with the
-    meeting and its decision's outcome: the rows the last and next committee are read from."""
+    meeting and its decision's outcome (and a provisional budget's months): the rows the last and
+    next committee are read from."""
     return (
-        select(Review.startup_id, Meeting.id, Meeting.starts_at, Decision.outcome)
+        select(Review.startup_id, Meeting.id, Meeting.starts_at, Decision.outcome, Decision.provisional_months)
         .join(Meeting, Meeting.id == Review.meeting_id)
         .outerjoin(Decision, Decision.review_id == Review.id)
         .where(Meeting.kind == "investment_committee", Meeting.status != "cancelled")
@@ -107,13 +108,13 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
     bound = end_of_day(day)
     last: dict[int, tuple] = {}
     upcoming: dict[int, tuple] = {}
-    for startup_id, meeting_id, starts_at, outcome in db.session.execute(
+    for startup_id, meeting_id, starts_at, outcome, months in db.session.execute(
         _restricted(committees_that_count(), Review.startup_id, ids)
     ):
         moment = as_utc(starts_at)
         if moment < bound:
             if startup_id not in last or (moment, meeting_id) > last[startup_id][:2]:
-                last[startup_id] = (moment, meeting_id, outcome)
+                last[startup_id] = (moment, meeting_id, outcome, months if outcome == "provisional" else None)
         elif startup_id not in upcoming or (moment, meeting_id) < upcoming[startup_id][:2]:
             upcoming[startup_id] = (moment, meeting_id)
     active = [startup_id for startup_id, (phase, _) in current.items() if phase in ACTIVE_PHASES]
@@ -123,7 +124,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         phase, since = current.get(startup.id, (None, None))
         is_active = phase in ACTIVE_PHASES
         next_phase, next_phase_on = planned.get(startup.id, (None, None))
-        last_moment, last_id, last_outcome = last.get(startup.id, (None, None, None))
+        last_moment, last_id, last_outcome, provisional = last.get(startup.id, (None, None, None, None))
         next_moment, next_id = upcoming.get(startup.id, (None, None))
         last_on = to_paris(last_moment).date() if last_moment else None
         run_out = funding.get(startup.id) if is_active else None
@@ -143,7 +144,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             last_committee_outcome=last_outcome,
             next_committee_on=to_paris(next_moment).date() if next_moment else None,
             next_committee_id=next_id,
-            committee_due_on=next_committee_date(last_on, run_out) if is_active else None,
+            committee_due_on=next_committee_date(last_on, run_out, provisional) if is_active else None,
             run_out_on=run_out,
             funding_state="tracked" if startup.id in funding else "none",
         ))
