@@ -1,6 +1,6 @@
 """One status per startup, the same on every page: for every active startup of the imported real
 registry and of the demo, the portfolio (page and CSV), next committees (page and CSV), the
-startup page and the dossier say the same committee situation, read from its status row."""
+startup page, the dossier and the API say the same committee situation, read from its status row."""
 import csv
 import io
 import re
@@ -91,6 +91,20 @@ def test_every_page_says_the_same_committee_situation(portfolio_world, client):
             html = client.get(f"/startups/{row.slug}").get_data(as_text=True)
             assert BADGE.findall(html) == [row.status], row.slug
             assert (row.last_committee is None) == ("Jamais passée en comité" in html), row.slug
+
+    # The API (a token of the same admin): the same values for every active startup of the sample.
+    from portfolio.api import tokens
+
+    secret = tokens.create_token(admin, "Comparaison").secret
+    db.session.commit()
+    for rows in sample.values():
+        for row in rows[:5]:
+            status = client.get(f"/api/v1/startups/{row.slug}", headers={"Authorization": f"Bearer {secret}"}).json["status"]
+            assert (status["committee_status"], status["next_committee_due"], status["next_committee"],
+                    status["last_committee"], status["phase"]) == (
+                row.status, _iso(row.next_committee) or None, _iso(row.scheduled_on) or None,
+                _iso(row.last_committee) or None, row.phase,
+            ), row.slug
 
     # The dossier of the coming committee: the same last committee and status text.
     pack = client.get(f"/governance/meetings/{meeting.id}/pack").get_data(as_text=True)

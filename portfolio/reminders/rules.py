@@ -36,7 +36,6 @@ from portfolio.reminders.sources import (
     startup_link,
     startup_states,
     unconsumed,
-    upcoming_meetings,
 )
 from portfolio.startups.models import Startup
 from portfolio.startups.phases import label
@@ -203,7 +202,7 @@ def next_committee(ctx: Context) -> list[Due]:
 def committee_pack(ctx: Context) -> list[Due]:
     """The meeting's pack, sent to the participants 7 days before, reminded then while it is not sent."""
     dues = []
-    for meeting in upcoming_meetings(ctx):
+    for meeting in meetings_ahead(ctx, 7):
         if meeting.pack_sent_at is not None:
             continue
         day = paris_day(meeting.starts_at)

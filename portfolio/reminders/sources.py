@@ -92,25 +92,6 @@ def startup_ids_of(convention: Convention) -> list[int]:
     return sorted({line.startup_id for line in convention.lines})
 
 
-def upcoming_meetings(ctx: Context) -> list[Meeting]:
-    """Scheduled meetings from today to 7 days ahead (Paris days), with their reviews and preparations."""
-    start, stop = paris_day_start(ctx.today), paris_day_start(ctx.today + timedelta(days=8))
-    return ctx.cached(
-        "meetings",
-        lambda: list(
-            db.session.scalars(
-                select(Meeting)
-                .where(Meeting.status == "scheduled", Meeting.starts_at >= start, Meeting.starts_at < stop)
-                .order_by(Meeting.starts_at, Meeting.id)
-                .options(
-                    selectinload(Meeting.reviews).selectinload(Review.preparation),
-                    selectinload(Meeting.reviews).selectinload(Review.startup),
-                )
-            )
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class StartupState:
     """A startup's status on the context's day, with what the reminders name it by."""
