@@ -133,3 +133,10 @@ def test_no_run_out_is_estimated_from_lapsed_credits(portfolio_world):
 
 def _iso(day) -> str:
     return day.isoformat() if day else ""
+
+
+def test_the_import_leaves_rows_equal_to_the_rebuilt_ones(portfolio_world):
+    from portfolio.status import store
+    from portfolio.status.compute import compute
+
+    assert store.stored() == compute(today_in_paris())
