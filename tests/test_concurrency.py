@@ -175,7 +175,7 @@ CASES = [
         "team member", "coach@demo.beta.gouv.fr",
         lambda: f"/startups/signaux-faibles/team/{_team_member().id}/end", "end",
         YESTERDAY.isoformat(), TWO_DAYS_AGO.isoformat(), lambda: _one(TeamMember, TeamMember.name == "Alex Dupont").end,
-        expected_mine=YESTERDAY, trace=f"<code>end</code> : {YESTERDAY.isoformat()}", resubmit_saves=False,
+        expected_mine=YESTERDAY, trace=f"Départ : {YESTERDAY:%d/%m/%Y}", resubmit_saves=False,
     ),
     Case(
         "convention", "finance@demo.beta.gouv.fr", lambda: f"/funding/conventions/{_convention().id}/edit", "purpose",
@@ -185,7 +185,7 @@ CASES = [
         "convention status", "finance@demo.beta.gouv.fr", lambda: f"/funding/conventions/{_convention().id}/status",
         "note", "Clôturée après le dernier paiement.", "Clôturée à la fin de la période.",
         lambda: _convention().status_changes[-1].note if _convention().status == "closed" else None,
-        extra={"status": "closed", "on": today_in_paris().isoformat()}, trace="<code>status</code> : closed",
+        extra={"status": "closed", "on": today_in_paris().isoformat()}, trace="Statut : Clôturée",
         resubmit_saves=False,
     ),
     Case(
