@@ -2,7 +2,6 @@
 that already took place and stops a startup there (the validated "Arrêt" ends it); the
 intrapreneur's "À faire" shows the preparation due from them, gone as soon as it is completed."""
 
-import re
 from datetime import time, timedelta
 
 import pytest
@@ -73,9 +72,10 @@ def test_the_intrapreneurs_todo_shows_their_preparation_until_it_is_completed(pa
     db.session.commit()
     generate(utcnow())  # the sweep writes the deadlines
 
+    title = f"Préparation de la revue de Signaux Faibles pour « {meeting.title} »"
     browser_login(page, INTRAPRENEUR, DEMO_PASSWORD)
     page.goto("/a-faire")
-    item = page.get_by_text(re.compile(r"Préparation de la revue de Signaux Faibles"))
+    item = page.get_by_role("link", name=title)
     expect(item).to_be_visible()
     item.click()
     page.get_by_label("Ce qui a été fait depuis le dernier comité").fill("Listes livrées dans toutes les régions.")
@@ -84,4 +84,4 @@ def test_the_intrapreneurs_todo_shows_their_preparation_until_it_is_completed(pa
     expect(page.get_by_text("Préparation de la revue de Signaux Faibles enregistrée.")).to_be_visible()
     # No sweep in between: "À faire" is true at once.
     page.goto("/a-faire")
-    expect(page.get_by_text(re.compile(r"Préparation de la revue de Signaux Faibles"))).to_have_count(0)
+    expect(page.get_by_role("link", name=title)).to_have_count(0)

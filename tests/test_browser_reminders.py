@@ -51,7 +51,7 @@ def test_an_intrapreneur_sees_a_due_preparation_and_reads_the_reminder(page, pre
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="À faire").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("À faire")
     todo = page.get_by_test_id("todo")
-    row = todo.get_by_role("row").filter(has_text="Préparation de la revue de Signaux Faibles")
+    row = todo.get_by_role("row").filter(has_text="Préparation de la revue de Signaux Faibles pour « Comité de test du navigateur »")
     expect(row).to_have_count(1)
     expect(row).to_contain_text((today_in_paris() - timedelta(days=1)).strftime("%d/%m/%Y"))
     expect(row.get_by_role("link").first).to_have_attribute("href", re.compile(r"/reviews/\d+/preparation"))

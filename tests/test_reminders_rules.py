@@ -296,6 +296,8 @@ def test_convention_end_with_unconsumed_credits_30_days_before(app, people):
     item = convention(effective_on=date(2025, 1, 1), ends_on=date(2025, 6, 30))
     line = funding_line(item, funded, 2025, "1000", "1000")
     assert reminder_days("convention_end_credits", date(2025, 5, 1), date(2025, 7, 5)) == [date(2025, 5, 31)]
+    (due,) = dues_on("convention_end_credits", date(2025, 5, 31))
+    assert due.recipients == {people["finance"].id: "finance"}
     consumption_report(item, date(2025, 1, 1), submitted_on=date(2025, 4, 10), entries={line: ("1000", "1000")})
     assert reminder_days("convention_end_credits", date(2025, 5, 1), date(2025, 7, 5)) == []
 

@@ -44,7 +44,9 @@ def test_a_closed_follow_up_leaves_its_owners_todo_at_once(app, make_user):
 def test_a_committee_held_leaves_the_next_committee_item_at_once(app, make_user):
     funded = startup("signaux-faibles", since=date(2023, 1, 1))
     coach = make_user("coach", scope="dinum")
-    meeting(paris(2023, 8, 31, 10), reviewed=[funded], status="held")
+    last = meeting(paris(2023, 8, 31, 10), reviewed=[funded], status="held")
+    last.created_at = paris(2023, 8, 1)  # entered before the reminders began, as in real life
+    db.session.commit()
     generate(paris(2024, 1, 15, 9))
     item = "Prochain comité d’investissement de Signaux Faibles"
     assert item in todo_titles(coach, date(2024, 1, 15))

@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portfolio.audit.models import AuditEvent
 from portfolio.extensions import db
@@ -198,3 +198,22 @@ def test_the_navigation_offers_a_faire_to_everyone_and_rappels_to_admins(
     page = client.get("/").get_data(as_text=True)
     assert 'href="/a-faire"' in page
     assert ('href="/admin/reminders"' in page) is sees_admin_page
+
+
+def test_the_admin_page_counts_the_deadlines_nobody_else_would_receive(client, login, make_user):
+    from portfolio.reminders.generate import generate
+    from reminders_support import follow_up_action, meeting, paris, startup
+
+    admin = make_user("admin")
+    held = meeting(paris(2025, 3, 3, 10), reviewed=[startup("signaux-faibles")], status="held")
+    follow_up_action(held, None, due_on=date(2025, 5, 5))  # no owner account, no chair
+    generate(paris(2025, 5, 5, 9))
+    login(admin)
+    page = client.get("/admin/reminders").get_data(as_text=True)
+    # The follow-up, and the startup without any coach's stale or overdue deadline.
+    expected = db.session.scalar(
+        select(func.count(func.distinct(DeadlineRecipient.deadline_id))).where(DeadlineRecipient.role == "admin")
+    )
+    assert expected >= 1
+    assert f"{expected} échéance{'s' if expected > 1 else ''} ouverte{'s' if expected > 1 else ''} sans destinataire attitré" in page
+    assert "responsable de l’action" in page.split('data-testid="audiences"')[1]
