@@ -270,12 +270,13 @@ def test_export_is_the_view_on_every_page_with_its_columns(client, viewer):
     text = response.get_data().decode("utf-8-sig")
     assert text.splitlines()[0] == (
         "slug,name,incubator,co_incubators,phase,phase_label,phase_since,days_in_phase,sponsors,updated_at,"
-        "stale,long_in_phase"
+        "stale,long_in_phase,committee_status,committee_due,committee_scheduled,last_committee"
     )
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["slug"] for row in rows] == listed(client, incubator="dinum", sort="-name")
     place = next(row for row in rows if row["slug"] == "place-des-entreprises")
-    assert place == {
+    assert place["committee_status"]  # an active startup of a list of today has its committee situation
+    assert {key: place[key] for key in list(place)[:12]} == {
         "slug": "place-des-entreprises", "name": "Place des Entreprises", "incubator": "Incubateur de la DINUM",
         "co_incubators": "Fabrique numérique des ministères sociaux", "phase": "acceleration",
         "phase_label": "Accélération", "phase_since": day(-800).isoformat(), "days_in_phase": "800",
