@@ -43,7 +43,7 @@ def create_app(config: str | type[Config] | None = None, overrides: dict | None 
     import portfolio.models  # noqa: F401  (the whole schema, for Alembic and the ORM)
 
     _init_extensions(app)
-    _bound_url_arguments(app)
+    _bound_inputs(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_commands(app)
@@ -145,9 +145,10 @@ def _init_extensions(app: Flask) -> None:
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _bound_url_arguments(app: Flask) -> None:
-    """Ids and page numbers the database cannot hold never reach a query: an `<int:>` id beyond the
-    columns' range matches no route (404), a `page=` that is not a page number answers 404."""
+def _bound_inputs(app: Flask) -> None:
+    """What the database cannot hold never reaches a query: an `<int:>` id beyond the columns' range
+    matches no route (404), a `page=` that is not a page number answers 404, a NUL character 400.
+    Dates are bounded by every form (portfolio.forms.Form), the rest by portfolio.validation."""
     from flask import abort, request
 
     from portfolio.validation import BoundedIntegerConverter, page_number

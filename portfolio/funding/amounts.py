@@ -6,6 +6,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
 CENT = Decimal("0.01")
+#: The largest amount a Money column (NUMERIC(14, 2)) holds.
+MAX_AMOUNT = Decimal("999999999999.99")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _SHAPE = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
 
@@ -33,9 +35,12 @@ def parse_amount(text: str | int | Decimal | None) -> Decimal:
             "(deux décimales au plus)."
         )
     try:
-        return Decimal(candidate.replace(",", ".")).quantize(CENT)
+        amount = Decimal(candidate.replace(",", ".")).quantize(CENT)
     except InvalidOperation:  # pragma: no cover - the shape check above already refuses these
         raise AmountError(f"« {text} » n’est pas un montant valide.") from None
+    if amount > MAX_AMOUNT:
+        raise AmountError(f"Le montant « {text} » dépasse le plus grand montant accepté (999 999 999 999,99 €).")
+    return amount
 
 
 def format_euros(amount: Decimal | int | None, cents: bool = False) -> str:

@@ -6,11 +6,11 @@ report, never an exception; only a source that is not a registry at all (no star
 broken archive) raises `RegistryError`.
 """
 import io
-import struct
-import zlib
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Callable, Iterable
@@ -214,7 +214,8 @@ def _unicode_path_field(extra: bytes, raw_name: bytes) -> str | None:
 
 def _missing_folders(present: set[str]) -> list[RawFile]:
     return [
-        RawFile(folder, "", None, f"pas de dossier {folder}/ : les références à ses fiches seront lues telles quelles",
+        RawFile(folder, "", None, f"pas de dossier {folder}/ : seules les organisations déjà connues, ou décrites dans les fiches "
+                "(nom, sigle), sont reliées",
                 source_anomaly="missing_folder")
         for folder in OPTIONAL_FOLDERS
         if folder not in present
