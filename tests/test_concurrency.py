@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from conftest import PASSWORD, csrf_token
-from governance_helpers import committee, startup
+from governance_helpers import committee, held_committee, startup
 from portfolio.audit.models import AuditEvent
 from portfolio.demo.data import DEMO_PASSWORD
 from portfolio.extensions import db
@@ -125,8 +125,8 @@ def _convention() -> Convention:
     return _one(Convention)
 
 
-def _review():
-    meeting = _one(Meeting)
+def _review(held: bool = False):
+    meeting = _one(Meeting, Meeting.source == "past") if held else _one(Meeting)
     return next(review for review in meeting.reviews if review.startup.slug == "signaux-faibles")
 
 
@@ -139,19 +139,26 @@ def _team_member() -> TeamMember:
     return member
 
 
-def _meeting_url(suffix: str) -> Callable[[], str]:
+def _meeting_url(suffix: str, held: bool = False) -> Callable[[], str]:
+    """A page of a meeting: a coming one, or one already held (attendance, minutes and decisions open
+    on the meeting's day)."""
     def url() -> str:
-        meeting = _one(Meeting) or committee()
+        if held:
+            meeting = _one(Meeting, Meeting.source == "past") or held_committee()
+        else:
+            meeting = _one(Meeting) or committee()
         return f"/governance/meetings/{meeting.id}/{suffix}"
 
     return url
 
 
-def _review_url(suffix: str) -> Callable[[], str]:
+def _review_url(suffix: str, held: bool = False) -> Callable[[], str]:
     def url() -> str:
-        if _one(Meeting) is None:
+        if held and _one(Meeting, Meeting.source == "past") is None:
+            held_committee()
+        elif not held and _one(Meeting) is None:
             committee()
-        return f"/governance/reviews/{_review().id}/{suffix}"
+        return f"/governance/reviews/{_review(held).id}/{suffix}"
 
     return url
 
@@ -215,16 +222,17 @@ CASES = [
         "DGE, salle 2.14 bis", "DINUM, salle Lovelace", lambda: _one(Meeting).location,
     ),
     Case(
-        "attendance", "presidente@demo.beta.gouv.fr", _meeting_url("attendance"), "minutes",
-        "Le comité a examiné deux startups.", "Séance consacrée aux budgets.", lambda: _one(Meeting).minutes,
+        "attendance", "presidente@demo.beta.gouv.fr", _meeting_url("attendance", held=True), "minutes",
+        "Le comité a examiné deux startups.", "Séance consacrée aux budgets.",
+        lambda: _one(Meeting, Meeting.source == "past").minutes,
     ),
     Case(
         "review slots", "presidente@demo.beta.gouv.fr", _review_url("slots"), "presentation",
         "12", "25", lambda: _review().presentation_minutes, expected_mine=12, expected_theirs=25,
     ),
     Case(
-        "review minutes", "presidente@demo.beta.gouv.fr", _review_url("minutes"), "minutes",
-        "Usage en hausse.", "Usage stable, budget prolongé.", lambda: _review().minutes,
+        "review minutes", "presidente@demo.beta.gouv.fr", _review_url("minutes", held=True), "minutes",
+        "Usage en hausse.", "Usage stable, budget prolongé.", lambda: _review(held=True).minutes,
     ),
     Case(
         "preparation", "intrapreneur@demo.beta.gouv.fr", _review_url("preparation"), "objectives",
@@ -232,9 +240,9 @@ CASES = [
         lambda: _review().preparation.objectives if _review().preparation else None,
     ),
     Case(
-        "decision", "presidente@demo.beta.gouv.fr", _review_url("decision"), "conditions",
+        "decision", "presidente@demo.beta.gouv.fr", _review_url("decision", held=True), "conditions",
         "Présenter l’usage par région.", "Présenter le coût par établissement.",
-        lambda: _review().decision.conditions if _review().decision else None,
+        lambda: _review(held=True).decision.conditions if _review(held=True).decision else None,
         extra={"outcome": "continue_6_months"},
     ),
 ]

@@ -154,7 +154,7 @@ def test_six_months_carries_a_forward_phase_change_only(demo):
 
 
 def test_a_provisional_budget_sets_the_next_committee_due_at_its_end(demo):
-    from portfolio.governance.schedule import add_months
+    from portfolio.timeutil import add_months
 
     meeting = held_committee()
     review = review_of(meeting, "signaux-faibles")

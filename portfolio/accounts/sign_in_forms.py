@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portfolio.accounts.forms import EMAIL, RoleFields
 from portfolio.accounts.operations import MIN_PASSWORD_LENGTH
-from portfolio.forms import REQUIRED, Form
+from portfolio.forms import REQUIRED, Form, bounded
 
 TOO_SHORT = f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
 MISMATCH = "Les deux mots de passe ne sont pas identiques."
@@ -13,7 +13,7 @@ MISMATCH = "Les deux mots de passe ne sont pas identiques."
 def _email_field(label: str = "Adresse électronique") -> EmailField:
     return EmailField(
         label,
-        validators=[DataRequired(REQUIRED), Email(EMAIL), Length(max=254)],
+        validators=[DataRequired(REQUIRED), Email(EMAIL), bounded(254)],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
 
@@ -26,7 +26,7 @@ def _new_password_fields():
     )
     confirm = PasswordField(
         "Confirmation du nouveau mot de passe",
-        validators=[DataRequired(REQUIRED), EqualTo("new_password", message=MISMATCH)],
+        validators=[DataRequired(REQUIRED), EqualTo("new_password", message=MISMATCH), bounded(200)],
         render_kw={"autocomplete": "new-password"},
     )
     return new, confirm
@@ -44,11 +44,12 @@ class PasswordResetForm(Form):
 
 class PasswordChangeForm(Form):
     current_password = PasswordField(
-        "Mot de passe actuel", validators=[DataRequired(REQUIRED)], render_kw={"autocomplete": "current-password"}
+        "Mot de passe actuel", validators=[DataRequired(REQUIRED), bounded(200)], render_kw={"autocomplete": "current-password"}
     )
     new_password, confirm_password = _new_password_fields()
 
 
 class InviteForm(RoleFields, Form):
-    email = EmailField("Adresse électronique professionnelle", validators=[DataRequired(REQUIRED), Email(EMAIL)])
-    name = StringField("Nom complet", validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField("Adresse électronique professionnelle",
+                       validators=[DataRequired(REQUIRED), Email(EMAIL), bounded(254)])
+    name = StringField("Nom complet", validators=[DataRequired(REQUIRED), bounded(200)])

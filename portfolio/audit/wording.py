@@ -52,6 +52,8 @@ OBJECT_KINDS = {
     "calendar_token": "Flux d’agenda",
     "notification_preference": "Préférence de rappels",
     "reminder_deadline": "Échéance",
+    "account_token": "Lien de connexion ou de réinitialisation",
+    "api_token": "Jeton d’API",
 }
 
 #: Field names shared by several kinds (a kind's own entry wins).
@@ -88,11 +90,18 @@ COMMON_FIELDS = {
     "email": "Adresse électronique",
     "organisation": "Organisation",
     "text": "Texte",
+    "version": "Version",
+    "expires_at": "Expire le",
+    "revoked_at": "Révoqué le",
+    "token_hash": "Empreinte du secret",
 }
 
 #: Each kind's own field names.
 FIELDS = {
-    "user": {"password_hash": "Mot de passe", "active": "Actif"},
+    "user": {"password_hash": "Mot de passe", "active": "Actif", "oidc_sub": "Identifiant ProConnect",
+             "session_version": "Version des sessions"},
+    "account_token": {"purpose": "Usage", "used_at": "Utilisé le"},
+    "api_token": {"last_used_at": "Dernière utilisation", "prefix": "Début du jeton"},
     "role_grant": {"granted_at": "Attribué le", "granted_by_id": "Attribué par"},
     "organisation": {"acronym": "Sigle", "kind": "Type d’organisation", "ministry_domain": "Domaine ministériel"},
     "incubator": {"owner_id": "Organisation", "short_description": "Présentation"},
@@ -105,7 +114,7 @@ FIELDS = {
     "sponsorship": {"organisation_id": "Sponsor"},
     "phase_span": {"phase": "Phase", "comment": "Commentaire"},
     "milestone": {},
-    "indicator": {"unit": "Unité"},
+    "indicator": {"unit": "Unité", "allows_negative": "Valeurs négatives permises"},
     "measurement": {"indicator_id": "Indicateur", "value": "Valeur", "milestone_id": "Fait marquant"},
     "team_member": {"start": "Arrivée", "end": "Départ"},
     "convention": {
@@ -136,6 +145,7 @@ FIELDS = {
         "report_id": "Compte rendu", "ae_committed": "AE engagées", "cp_paid": "CP payés",
     },
     "meeting": {
+        "sequence": "Version du calendrier", "revised_at": "Révisée le",
         "starts_at": "Début", "location": "Lieu", "video_link": "Lien de visioconférence", "chair_id": "Présidence",
         "pack_sent_at": "Dossier envoyé le", "pack_sent_to": "Dossier envoyé à", "closed_at": "Clôturée le",
         "source": "Origine",
@@ -150,6 +160,7 @@ FIELDS = {
         "budget_asked": "Budget demandé", "blockers": "Points de blocage", "impact": "Grille d’impact",
     },
     "decision": {
+        "provisional_months": "Mois de budget provisoire",
         "outcome": "Décision", "phase_change_to": "Nouvelle phase", "phase_change_on": "Changement de phase le",
         "amount_granted": "Montant accordé", "conditions": "Conditions", "reserves": "Réserves",
         "validated_at": "Validée le", "validated_by_id": "Validée par", "phase_span_id": "Période de phase",

@@ -145,10 +145,18 @@ def preparation_gaps(preparation: Preparation | None) -> list[str]:
     return gaps
 
 
+def preparation_started(done_since_last: str | None, objectives: str | None) -> bool:
+    """A preparation counts as made once it says what was done or the objectives: the reminders stop
+    then ("À faire" and the sweep alike); the dossier still lists what it lacks."""
+    return bool((done_since_last or "").strip() or (objectives or "").strip())
+
+
 def preparation_status(review: Review) -> str:
-    if review.preparation is None:
+    """"missing" (nothing said yet), "incomplete" (said, with gaps) or "complete"."""
+    preparation = review.preparation
+    if preparation is None or not preparation_started(preparation.done_since_last, preparation.objectives):
         return "missing"
-    return "incomplete" if preparation_gaps(review.preparation) else "complete"
+    return "incomplete" if preparation_gaps(preparation) else "complete"
 
 
 def missing_preparations(meeting: Meeting) -> list[Review]:

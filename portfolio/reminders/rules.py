@@ -230,7 +230,7 @@ def missing_preparation(ctx: Context) -> list[Due]:
     for meeting in meetings_ahead(ctx, PREPARATION_LEAD_DAYS):
         day = paris_day(meeting.starts_at)
         for review in meeting.reviews:
-            if preparation_status(review) == "complete":
+            if preparation_status(review) != "missing":
                 continue
             due_on = day - timedelta(days=1)
             dues.append(Due(

@@ -16,7 +16,8 @@ from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.funding.models import ConsumptionReport
 from portfolio.funding.reports import Quarter
-from portfolio.governance.models import FollowUpAction, Meeting, Preparation
+from portfolio.governance.dossier import preparation_started
+from portfolio.governance.models import FollowUpAction, Meeting, Preparation, Review
 from portfolio.reminders.calendar import paris_day
 from portfolio.startups.models import Startup
 from portfolio.timeutil import as_utc, paris_day_start
@@ -53,8 +54,7 @@ def _preparations(items: list[tuple[int, str]], today: date, created: dict[int, 
         )
     )
     return {
-        by_review[review_id] for review_id, done, objectives in rows
-        if (done or "").strip() or (objectives or "").strip()
+        by_review[review_id] for review_id, done, objectives in rows if preparation_started(done, objectives)
     }
 
 
