@@ -51,8 +51,10 @@ class Provider:
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
-    def app_overrides(self) -> dict:
+    def app_overrides(self, public_url: str = TEST_CLIENT_BASE) -> dict:
+        """Portfolio's settings for this provider; its public address is the one registered there."""
         return {
+            "PUBLIC_URL": public_url,
             "OIDC_DISCOVERY_URL": self.discovery_url,
             "OIDC_CLIENT_ID": CLIENT_ID,
             "OIDC_CLIENT_SECRET": CLIENT_SECRET,

@@ -34,7 +34,7 @@ def proconnect(migrated_database, instance_path):
     with live_portfolio(migrated_database, instance_path) as (live_base, serve):
         with running_provider([TEST_CLIENT_BASE, live_base]) as issuer:
             provider = Provider(issuer=issuer, live_base=live_base)
-            serve(provider.app_overrides())
+            serve(provider.app_overrides(public_url=live_base))
             yield provider
 
 
@@ -70,6 +70,12 @@ def test_the_authorization_request_is_proconnect_s(client, proconnect):
     assert query["scope"].split() == ["openid", "given_name", "usual_name", "email", "uid", "siret", "idp_id"]
     assert query["acr_values"] == "eidas1"
     assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32
+    assert query["redirect_uri"] == "http://localhost/connexion/proconnect/retour"
+
+
+def test_the_callback_address_follows_the_public_address_not_the_host_header(client, proconnect):
+    response = client.get("/connexion/proconnect", headers={"Host": "interne.proxy.example"})
+    query = {key: values[0] for key, values in parse_qs(urlsplit(response.headers["Location"]).query).items()}
     assert query["redirect_uri"] == "http://localhost/connexion/proconnect/retour"
 
 

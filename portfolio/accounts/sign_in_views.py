@@ -7,6 +7,7 @@ from portfolio.accounts.access import public
 from portfolio.accounts.forms import ConfirmForm
 from portfolio.accounts.operations import AccountError
 from portfolio.accounts.sign_in_forms import EmailRequestForm, PasswordResetForm
+from portfolio.core.public_urls import public_url
 from portfolio.core.redirects import safe_path
 from portfolio.extensions import db, limiter
 
@@ -43,7 +44,8 @@ def _require_password_login() -> None:
 def proconnect_start():
     _require_oidc()
     session[NEXT_KEY] = _safe_path(request.args.get("next"))
-    return oidc.authorization_redirect(url_for("sign_in.proconnect_callback", _external=True))
+    # From PUBLIC_URL, as registered at the provider: never the Host header a proxy or a client chose.
+    return oidc.authorization_redirect(public_url("sign_in.proconnect_callback"))
 
 
 @bp.route("/connexion/proconnect/retour")

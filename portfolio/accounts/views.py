@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from portfolio.accounts.access import public, requires
 from portfolio.accounts.forms import ConfirmForm, LoginForm, RoleGrantForm, UserCreateForm
 from portfolio.accounts.models import RoleGrant, User
+from portfolio.core.public_urls import public_url
 from portfolio.core.redirects import safe_path
 from portfolio.accounts import oidc, operations
 from portfolio.audit.queries import history_of
@@ -61,7 +62,7 @@ def logout():
     logout_user()
     flash("Vous êtes déconnecté·e.", "info")
     # Signed in through ProConnect: end the provider's session too, which sends the person back here.
-    provider_logout = oidc.logout_url(url_for("accounts.login", _external=True), id_token)
+    provider_logout = oidc.logout_url(public_url("accounts.login"), id_token)
     return redirect(provider_logout or url_for("accounts.login"))
 
 
