@@ -169,8 +169,10 @@ def _bound_inputs(app: Flask) -> None:
         values = [*request.args.items(multi=True)]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
             values += request.form.items(multi=True)
-        if any("\x00" in key or "\x00" in value for key, value in values):
-            abort(400)
+        if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in values):
+            # The API names objects by their slug: no object has such a name (its JSON 404, as the
+            # API answers for any unknown slug); the pages refuse the request.
+            abort(404 if request.path.startswith("/api/") else 400)
 
 
 def _register_blueprints(app: Flask) -> None:

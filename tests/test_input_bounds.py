@@ -90,3 +90,18 @@ def test_an_amount_beyond_the_money_columns_is_refused_in_french():
     assert str(parse_amount("999 999 999 999,99")) == "999999999999.99"
     with pytest.raises(AmountError, match="dépasse le plus grand montant accepté"):
         parse_amount("1 000 000 000 000")
+
+
+def test_a_nul_character_in_an_api_query_names_nothing(client, demo):
+    """The API answers its French JSON 404 (no object has such a slug), never a 400 nor a 500."""
+    from portfolio.accounts.models import User
+    from portfolio.api import tokens
+    from sqlalchemy import select
+
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.beta.gouv.fr"))
+    secret = tokens.create_token(admin, "Test").secret
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    response = client.get("/api/v1/next-committees", query_string={"incubator": "din\x00um"}, headers=headers)
+    assert response.status_code == 404 and response.is_json
+    assert client.get("/api/v1/startups/a%00b", headers=headers).status_code == 404
