@@ -159,6 +159,24 @@ def _seat_chair(meeting: Meeting) -> None:
         meeting.participants.append(Participant(user=chair, name=chair.name, email=chair.email, role=CHAIR_ROLE))
 
 
+def _new_meeting(kind: str, day: date, starts_at: datetime, chair, title, location, video_link) -> Meeting:
+    """A scheduled meeting with its chair seated among the participants, flushed."""
+    meeting = Meeting(
+        kind=kind,
+        title=clean_text(title) or default_title(kind, day),
+        starts_at=starts_at,
+        location=location,
+        video_link=video_link,
+        chair=chair,
+        status="scheduled",
+        source="local",
+    )
+    db.session.add(meeting)
+    _seat_chair(meeting)
+    db.session.flush()
+    return meeting
+
+
 def schedule_meeting(
     kind: str,
     day: date | None,
@@ -174,19 +192,7 @@ def schedule_meeting(
     _check_meeting(kind, chair, location, video_link)
     starts_at = paris_moment(day, at)
     _refuse_past(starts_at, now)
-    meeting = Meeting(
-        kind=kind,
-        title=clean_text(title) or default_title(kind, day),
-        starts_at=starts_at,
-        location=location,
-        video_link=video_link,
-        chair=chair,
-        status="scheduled",
-        source="local",
-    )
-    db.session.add(meeting)
-    _seat_chair(meeting)
-    db.session.flush()
+    meeting = _new_meeting(kind, day, starts_at, chair, title, location, video_link)
     return meeting
 
 
@@ -212,19 +218,7 @@ def record_past_committee(
             f"Le {local:%d/%m/%Y} à {local:%H:%M} est à venir : un comité passé se date avant maintenant ; "
             "programmez plutôt la réunion."
         )
-    meeting = Meeting(
-        kind=kind,
-        title=clean_text(title) or default_title(kind, day),
-        starts_at=starts_at,
-        location=location,
-        video_link=video_link,
-        chair=chair,
-        status="scheduled",
-        source="local",
-    )
-    db.session.add(meeting)
-    _seat_chair(meeting)
-    db.session.flush()
+    meeting = _new_meeting(kind, day, starts_at, chair, title, location, video_link)
     # Its own line in the history: the meeting was entered after it took place.
     with described(action="record_past", reason="Comité enregistré après coup, à sa date passée."):
         meeting.source = "past"
