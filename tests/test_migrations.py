@@ -75,3 +75,16 @@ def test_migration_files_are_date_prefixed():
     versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
     names = [path.name for path in versions.glob("*.py")]
     assert names and all(name[:8].isdigit() and name[8] == "_" for name in names), names
+
+
+def test_migration_files_sort_in_the_order_of_the_chain():
+    """Reading migrations/versions/ by name reads the history in the order it is applied."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    versions = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+    scripts = ScriptDirectory(str(versions.parent))
+    chain = [script.revision for script in reversed(list(scripts.walk_revisions()))]
+    by_name = [path.name.split("_")[2] for path in sorted(versions.glob("*.py"))]
+    assert by_name == chain
