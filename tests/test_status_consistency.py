@@ -140,3 +140,19 @@ def test_the_import_leaves_rows_equal_to_the_rebuilt_ones(portfolio_world):
     from portfolio.status.compute import compute
 
     assert store.stored() == compute(today_in_paris())
+
+
+def test_todays_next_committees_read_a_page_at_a_time_in_the_order_of_urgency(portfolio_world):
+    """Today's next committees page in SQL over the stored statuses: the same rows, counts and
+    order as the rule computed in Python (`urgency_order` over the computed statuses)."""
+    from portfolio.governance import schedule
+    from portfolio.status.compute import estimated_run_outs
+
+    computed = schedule.portfolio_schedule(today_in_paris(), run_outs=estimated_run_outs)  # sorted in Python
+    counts, first = schedule.today_page(None, None, per_page=40)
+    assert counts == schedule.status_counts(computed) and first.total == len(computed) > 100
+    read = [row for number in range(1, first.pages + 1) for row in schedule.today_page(None, None, 40, number)[1].items]
+    assert read == computed
+
+    overdue_counts, overdue = schedule.today_page(None, "overdue", per_page=1000)
+    assert overdue_counts == counts and overdue.items == [row for row in computed if row.status == "overdue"]

@@ -99,8 +99,12 @@ def next_committees():
     form = _read_filters()
     if form.errors:
         return render_template("governance/next_committees.html", form=form, page=None), 400
-    counts, rows = _selection(form)
-    page = ListPagination(rows=rows, per_page=current_app.config["PAGE_SIZE"], max_per_page=None, error_out=False)
+    per_page = current_app.config["PAGE_SIZE"]
+    if form.on.data == today_in_paris():
+        counts, page = schedule.today_page(form.incubator.data or None, form.status.data or None, per_page)
+    else:
+        counts, rows = _selection(form)
+        page = ListPagination(rows=rows, per_page=per_page, max_per_page=None, error_out=False)
     return render_template(
         "governance/next_committees.html",
         form=form,

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import Select, exists, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portfolio.database import among
@@ -80,14 +81,20 @@ def _startups(incubator: str | None, startup_ids: tuple[int, ...] | None, *colum
         select(Startup.id, Startup.slug, Startup.name, Incubator.name.label("incubator"), *columns)
         .outerjoin(Incubator, Incubator.id == Startup.incubator_id)
     )
-    if incubator:
-        wanted = aliased(Incubator)
-        incubator_id = select(wanted.id).where(wanted.slug == incubator).scalar_subquery()
-        co_incubated = exists().where(CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id)
-        statement = statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
+    statement = _of_incubator(statement, incubator)
     if startup_ids is not None:
         statement = statement.where(among(Startup.id, startup_ids))
     return statement
+
+
+def _of_incubator(statement: Select, incubator: str | None) -> Select:
+    """The startups of an incubator (by slug), co-incubated ones included."""
+    if not incubator:
+        return statement
+    wanted = aliased(Incubator)
+    incubator_id = select(wanted.id).where(wanted.slug == incubator).scalar_subquery()
+    co_incubated = exists().where(CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id)
+    return statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
 
 
 def schedule_from(status, slug: str, name: str, incubator: str | None, on: date) -> CommitteeSchedule:
@@ -126,12 +133,7 @@ def portfolio_schedule(
         return []
     if run_outs is None and day == today:
         store.refresh(today)
-        records = db.session.execute(
-            _startups(incubator, startup_ids, StartupStatus)
-            .join(StartupStatus, StartupStatus.startup_id == Startup.id)
-            .where(StartupStatus.phase.in_(ACTIVE_PHASES))
-        )
-        rows = [schedule_from(record.StartupStatus, record.slug, record.name, record.incubator, day) for record in records]
+        return _from_records(db.session.execute(_today(incubator, startup_ids)), day)
     else:
         startups = {record.id: record for record in db.session.execute(_startups(incubator, startup_ids))}
         ids = None if incubator is None and startup_ids is None else list(startups)
@@ -142,6 +144,61 @@ def portfolio_schedule(
             if status.phase in ACTIVE_PHASES and status.startup_id in startups
         ]
     return sorted(rows, key=urgency_order)
+
+
+def _today(incubator: str | None, startup_ids: tuple[int, ...] | None = None, status: str | None = None) -> Select:
+    """Today's active startups from their status rows, most urgent first (`urgency_order`, in SQL:
+    the stored status's rank, the due day with none last, the folded name)."""
+    statement = (
+        _startups(incubator, startup_ids, StartupStatus)
+        .join(StartupStatus, StartupStatus.startup_id == Startup.id)
+        .where(StartupStatus.phase.in_(ACTIVE_PHASES))
+        .order_by(
+            StartupStatus.committee_rank,
+            StartupStatus.committee_due_on.is_(None),
+            StartupStatus.committee_due_on,
+            StartupStatus.sort_name,
+            Startup.id,
+        )
+    )
+    return statement if status is None else statement.where(StartupStatus.committee_status == status)
+
+
+def _from_records(records, day: date) -> list[CommitteeSchedule]:
+    return [schedule_from(record.StartupStatus, record.slug, record.name, record.incubator, day) for record in records]
+
+
+class TodayPage(Pagination):
+    """A page of today's next committees, read from the status rows a page at a time."""
+
+    def _query_items(self) -> list[CommitteeSchedule]:
+        statement = self._query_args["statement"].limit(self.per_page).offset(self._query_offset)
+        return _from_records(db.session.execute(statement), self._query_args["day"])
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def today_page(
+    incubator: str | None, status: str | None, per_page: int, page: int | None = None
+) -> tuple[dict[str, int], TodayPage]:
+    """(counts per status under the incubator filter, a page of the rows of `status`: `page`, or the
+    request's `page=`) for today: two statements whatever the portfolio's size."""
+    today = today_in_paris()
+    store.refresh(today)
+    grouped = _of_incubator(
+        select(StartupStatus.committee_status, func.count())
+        .join(Startup, Startup.id == StartupStatus.startup_id)
+        .where(StartupStatus.phase.in_(ACTIVE_PHASES))
+        .group_by(StartupStatus.committee_status),
+        incubator,
+    )
+    counts = dict.fromkeys(STATUSES, 0) | dict(db.session.execute(grouped).all())
+    total = counts.get(status, 0) if status else sum(counts.values())
+    return counts, TodayPage(
+        statement=_today(incubator, status=status), day=today, total=total,
+        page=page, per_page=per_page, max_per_page=None, error_out=False,
+    )
 
 
 def status_counts(rows: Iterable[CommitteeSchedule]) -> dict[str, int]:

@@ -13,7 +13,7 @@ from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.funding.run_outs import estimated_run_outs
 from portfolio.governance.models import Decision, Meeting, Review
-from portfolio.governance.doctrine import next_committee_date
+from portfolio.governance.doctrine import STATUS_RANK, committee_status, next_committee_date
 from portfolio.startups.folding import fold_text
 from portfolio.startups.models import PhaseSpan, Startup
 from portfolio.startups.phases import ACTIVE_PHASES, RANK, phase_on_query
@@ -45,6 +45,8 @@ class Status:
     committee_due_on: date | None
     run_out_on: date | None
     funding_state: str
+    committee_status: str | None
+    committee_rank: int | None
 
     def values(self) -> dict:
         return {field.name: value for field, value in zip(fields(self), astuple(self))}
@@ -128,6 +130,9 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         next_moment, next_id = upcoming.get(startup.id, (None, None))
         last_on = to_paris(last_moment).date() if last_moment else None
         run_out = funding.get(startup.id) if is_active else None
+        next_on = to_paris(next_moment).date() if next_moment else None
+        due_on = next_committee_date(last_on, run_out, provisional) if is_active else None
+        situation = committee_status(day, last_on, due_on, next_on) if is_active else None
         statuses.append(Status(
             startup_id=startup.id,
             computed_on=day,
@@ -142,10 +147,12 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             last_committee_on=last_on,
             last_committee_id=last_id,
             last_committee_outcome=last_outcome,
-            next_committee_on=to_paris(next_moment).date() if next_moment else None,
+            next_committee_on=next_on,
             next_committee_id=next_id,
-            committee_due_on=next_committee_date(last_on, run_out, provisional) if is_active else None,
+            committee_due_on=due_on,
             run_out_on=run_out,
             funding_state="tracked" if startup.id in funding else "none",
+            committee_status=situation,
+            committee_rank=None if situation is None else STATUS_RANK[situation],
         ))
     return sorted(statuses, key=lambda status: status.startup_id)
