@@ -174,8 +174,13 @@ class Writer(threading.Thread):
 
     def post(self, path: str, fields: dict) -> None:
         page = self.opener.open(self.base + path, timeout=60).read().decode()
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, **fields}).encode()
+        # the form's hidden fields (its CSRF token, the version it was loaded with) come back as loaded
+        hidden = {}
+        for tag in re.findall(r"<input[^>]*>", page):
+            name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+            if 'type="hidden"' in tag and name:
+                hidden[name.group(1)] = value.group(1) if value else ""
+        data = urllib.parse.urlencode({**hidden, **fields}).encode()
         try:
             self.opener.open(self.base + path, data=data, timeout=60).read()
             self.writes += 1
