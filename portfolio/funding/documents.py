@@ -4,11 +4,18 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import current_app
+
 from portfolio.extensions import db
 from portfolio.funding.models import Convention
 from portfolio.funding.operations import FundingError
 
 PDF_MAGIC = b"%PDF-"
+
+
+def folder() -> Path:
+    """Where the signed documents are stored: the instance folder's `documents/`."""
+    return Path(current_app.instance_path) / "documents"
 
 
 def attach_document(

@@ -22,7 +22,7 @@ from portfolio.funding.forms import (
 )
 from portfolio.funding.models import CONVENTION_STATUSES, ConventionParty, FundingLine, Obligation
 from portfolio.funding.operations import FundingError
-from portfolio.funding.views import bp, documents_folder
+from portfolio.funding.views import bp
 from portfolio.startups.models import Organisation, Startup
 from portfolio.timeutil import today_in_paris
 
@@ -123,7 +123,7 @@ def document_upload(convention_id: int):
     if form.validate_on_submit():
         upload = form.document.data
         try:
-            documents.attach_document(convention, upload.filename, upload.stream, documents_folder(), max_bytes)
+            documents.attach_document(convention, upload.filename, upload.stream, documents.folder(), max_bytes)
         except FundingError as error:
             return _failed("funding/document_form.html", error, **context)
         db.session.commit()

@@ -1,9 +1,6 @@
-"""The annex paste-import (paste -> preview -> confirm) and the quarterly consumption reports of
-a convention (the quarters with their due dates and statuses, consumed vs granted with a chart,
-filing a quarter's report). Finance and admins write; funding readers read.
-
-The preview saves nothing: the pasted text travels to the confirmation in a signed token.
-"""
+"""The quarterly consumption reports of a convention: the quarters with their due dates and
+statuses, consumed vs granted with a chart, filing a quarter's report. Finance and admins write;
+funding readers read. The annex import is in `annex_views` (same blueprint)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,101 +9,13 @@ from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.models import User
 from portfolio.extensions import db
 from portfolio.funding import consumption, queries, reports
-from portfolio.funding.annex import AnnexError
-from portfolio.funding.annex_import import AnnexImportError, build_preview, import_annex, load_preview
 from portfolio.funding.charts import Bar, consumption_chart, percent
-from portfolio.funding.report_forms import AnnexPasteForm, annex_confirm_form, report_form
-from portfolio.funding.views import as_of_day
+from portfolio.funding.report_forms import report_form
+from portfolio.funding.view_support import as_of_day
 from portfolio.timeutil import today_in_paris
 
 bp = Blueprint("funding_reports", __name__, url_prefix="/funding")
 bp.add_app_template_filter(percent, "share")
-
-
-def _convention_or_404(convention_id: int):
-    return queries.load_convention(convention_id, for_reports=True)
-
-
-# --- The annex ------------------------------------------------------------------------------
-
-
-def _paste_page(convention, form, error: str | None = None, status: int = 200):
-    if status != 200:
-        db.session.rollback()
-    return render_template("funding/annex_paste.html", convention=convention, form=form, error=error), status
-
-
-def _preview_page(preview, form, error: str | None = None, row_errors: dict | None = None, status: int = 200):
-    if status != 200:
-        db.session.rollback()
-    return (
-        render_template(
-            "funding/annex_preview.html",
-            convention=preview.convention,
-            preview=preview,
-            form=form,
-            error=error,
-            row_errors=row_errors or {},
-        ),
-        status,
-    )
-
-
-@bp.route("/conventions/<int:convention_id>/annex", methods=["GET", "POST"])
-@requires("funding.edit")
-def annex_import(convention_id: int):
-    convention = _convention_or_404(convention_id)
-    authorize("funding.edit", convention)
-    today = today_in_paris()
-    if request.method == "POST" and "token" in request.form:
-        return _confirm(convention, today)
-    form = AnnexPasteForm()
-    if not form.is_submitted():
-        return _paste_page(convention, form)
-    if not form.validate():
-        return _paste_page(convention, form, status=422)
-    try:
-        preview = build_preview(convention, form.text.data, today)
-    except AnnexError as error:
-        form.text.errors.append(str(error))
-        return _paste_page(convention, form, status=422)
-    return _preview_page(preview, annex_confirm_form(preview))
-
-
-def _confirm(convention, today):
-    """Second step: back to the text, or create the lines of the previewed annex."""
-    paste = AnnexPasteForm(formdata=None)
-    try:
-        preview = load_preview(convention, request.form.get("token", ""), today)
-    except (AnnexImportError, AnnexError) as error:
-        return _paste_page(convention, paste, error=str(error), status=422)
-    form = annex_confirm_form(preview, formdata=request.form)
-    if form.back.data:
-        paste.text.data = preview.text
-        return _paste_page(convention, paste)
-    if preview.stale:
-        return _preview_page(
-            preview,
-            annex_confirm_form(preview),
-            error="Les startups ont changé depuis l’aperçu : vérifiez les correspondances puis confirmez à nouveau.",
-            status=422,
-        )
-    if not form.validate():
-        return _preview_page(preview, form, status=422)
-    try:
-        lines = import_annex(preview, form.choices())
-    except AnnexImportError as error:
-        for line_no, message in error.by_line.items():
-            if f"row_{line_no}" in form:
-                form.row_field(line_no).errors = [*form.row_field(line_no).errors, message]
-        return _preview_page(preview, form, error=str(error), row_errors=error.by_line, status=422)
-    db.session.commit()
-    count = len(lines)
-    flash(f"{count} ligne{'s' if count > 1 else ''} de financement importée{'s' if count > 1 else ''} depuis l’annexe.", "success")
-    return redirect(url_for("funding.convention_detail", convention_id=convention.id))
-
-
-# --- Quarterly reports ----------------------------------------------------------------------
 
 
 def _bars(used) -> tuple[list[Bar], Bar]:
@@ -134,7 +43,7 @@ def _submitters(convention) -> dict[int, str]:
 @bp.route("/conventions/<int:convention_id>/reports")
 @requires("funding.view")
 def report_list(convention_id: int):
-    convention = _convention_or_404(convention_id)
+    convention = queries.load_convention(convention_id, for_reports=True)
     authorize("funding.view", convention)
     day, day_error = as_of_day()
     used = consumption.consumption(convention, day)
@@ -168,7 +77,7 @@ def _quarter_or_404(convention, key: str, today):
 @requires("funding.view")
 def report_file(convention_id: int, quarter: str):
     """A quarter's report: shown once filed; the form to file it for finance and admins."""
-    convention = _convention_or_404(convention_id)
+    convention = queries.load_convention(convention_id, for_reports=True)
     authorize("funding.edit" if request.method == "POST" else "funding.view", convention)
     today = today_in_paris()
     period = _quarter_or_404(convention, quarter, today)
@@ -210,3 +119,6 @@ def _report_page(context: dict, form, error: str | None = None, status: int = 20
     if status != 200:
         db.session.rollback()
     return render_template("funding/report_form.html", form=form, error=error, **context), status
+
+
+from portfolio.funding import annex_views  # noqa: E402,F401  (registers the annex import on `bp`)

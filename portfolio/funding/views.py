@@ -3,7 +3,6 @@ view of every warning, the signed document, the two exports (CSV and .xlsx), and
 partial. Funding readers only; the intrapreneurs see their startup's lines on its page.
 The writing pages are in `edit_views` (same blueprint)."""
 from datetime import date
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 
@@ -18,11 +17,12 @@ from portfolio.funding.models import (
     OBLIGATION_KINDS,
     PARTY_ROLES,
 )
+from portfolio.funding import documents
 from portfolio.funding.documents import document_file
+from portfolio.funding.view_support import as_of_day
 from portfolio.funding.warnings import WARNING_KINDS, all_warnings, convention_warnings
 from portfolio.startups.models import Startup
 from portfolio.timeutil import today_in_paris
-from portfolio.validation import parse_day
 
 bp = Blueprint("funding", __name__, url_prefix="/funding")
 
@@ -39,21 +39,6 @@ LABELS = {
 def _install_labels(state) -> None:
     # A global, not a context processor: the macros of funding/_macros.html read it too.
     state.app.jinja_env.globals["funding_labels"] = LABELS
-
-
-def documents_folder() -> Path:
-    return Path(current_app.instance_path) / "documents"
-
-
-def as_of_day() -> tuple[date, str | None]:
-    """The `on=YYYY-MM-DD` parameter (today when absent), and a French error when it is not a date."""
-    text = (request.args.get("on") or "").strip()
-    if not text:
-        return today_in_paris(), None
-    try:
-        return parse_day(text), None
-    except ValueError as error:
-        return today_in_paris(), str(error)
 
 
 # --- The list -------------------------------------------------------------------------------
@@ -112,7 +97,7 @@ def convention_detail(convention_id: int):
 @requires("funding.view")
 def document_download(convention_id: int):
     convention = queries.load_convention(convention_id)
-    path = document_file(convention, documents_folder())
+    path = document_file(convention, documents.folder())
     if path is None:
         abort(404)
     return send_file(
