@@ -2,7 +2,7 @@
 confirm a report beyond the granted amount (cancelling saves nothing, confirming saves it and the
 convention's history says so); a convention whose obligations ended owes no more reports nor
 reminders; each reminder reaches the people of its audience and nobody else; one startup's
-situation reads the same on every page."""
+situation reads the same on every page; a provisional budget sets the next committee at its end."""
 import re
 import pytest
 from playwright.sync_api import expect
@@ -217,3 +217,29 @@ def test_one_startups_situation_reads_the_same_on_every_page(page, demo):
     expect(dossier).to_contain_text(row.phase_label)
     expect(dossier).to_contain_text("Jamais passée en comité." if row.last_committee is None else f"le {last}")
     expect(dossier.get_by_test_id("dossier-run-out")).to_contain_text("aucun financement suivi")
+
+
+def test_a_provisional_budget_sets_the_next_committee_due_at_its_end(page, demo):
+    from governance_helpers import held_committee
+    from portfolio.timeutil import add_months
+
+    meeting = held_committee(("signaux-faibles",))
+    due = add_months(today_in_paris(), 2)
+    browser_login(page, CHAIR, DEMO_PASSWORD)
+    page.goto(f"/governance/meetings/{meeting.id}")
+    page.get_by_role("link", name="Enregistrer la décision concernant Signaux Faibles").click()
+    page.get_by_label("Issue", exact=True).select_option(label="Budget provisoire de 1 à 2 mois, en attente de preuves")
+    page.get_by_label("Durée du budget provisoire").select_option(label="2 mois")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    decision = page.locator("[data-testid='review-decision'][data-slug='signaux-faibles']")
+    expect(decision).to_contain_text("Budget provisoire de 2 mois : prochain comité dû à son terme")
+    decision.get_by_role("link", name="Valider la décision concernant Signaux Faibles").click()
+    page.get_by_role("button", name="Valider la décision").click()
+    expect(page.get_by_text("Décision validée")).to_be_visible()
+
+    page.goto("/startups/signaux-faibles")
+    box = page.get_by_test_id("next-committee")
+    expect(box).to_contain_text(f"{today_in_paris():%d/%m/%Y}")
+    expect(box).to_contain_text(f"{due:%d/%m/%Y}")
+    page.goto("/governance/next-committees")
+    expect(page.locator("tr[data-slug='signaux-faibles']")).to_contain_text(f"{due:%d/%m/%Y}")
