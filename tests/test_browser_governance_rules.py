@@ -243,3 +243,40 @@ def test_a_provisional_budget_sets_the_next_committee_due_at_its_end(page, demo)
     expect(box).to_contain_text(f"{due:%d/%m/%Y}")
     page.goto("/governance/next-committees")
     expect(page.locator("tr[data-slug='signaux-faibles']")).to_contain_text(f"{due:%d/%m/%Y}")
+
+
+def test_a_follow_up_is_due_after_its_meeting_and_a_filed_report_leaves_todo_at_once(page, demo):
+    from governance_helpers import held_committee
+
+    # The chair: a follow-up due on the meeting's day is refused in French, nothing saved.
+    meeting = held_committee(("signaux-faibles",))
+    browser_login(page, CHAIR, DEMO_PASSWORD)
+    page.goto(f"/governance/meetings/{meeting.id}")
+    page.get_by_role("link", name="Enregistrer la décision concernant Signaux Faibles").click()
+    page.get_by_label("Issue", exact=True).select_option(label="Budget pour 6 mois de plus")
+    page.locator("#follow_ups-0-text").fill("Mesurer l’usage dans chaque région")
+    page.locator("#follow_ups-0-due_on").fill(today_in_paris().isoformat())
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_text(
+        f"L’échéance de l’action de suivi « Mesurer l’usage dans chaque région » doit suivre la réunion du {today_in_paris():%d/%m/%Y}."
+    )).to_be_visible()
+    page.goto(f"/governance/meetings/{meeting.id}")
+    expect(page.locator("[data-testid='review-decision'][data-slug='signaux-faibles']")).not_to_contain_text("Budget pour 6 mois")
+    log_out(page)
+
+    # Finance: the quarter's report is in "À faire" until it is filed, gone at once after (no sweep).
+    convention = _demo_convention()
+    generate(utcnow())
+    browser_login(page, FINANCE, DEMO_PASSWORD)
+    page.goto("/a-faire")
+    title = f"Compte rendu de consommation du 2e trimestre 2020 — convention {convention.reference}"
+    page.get_by_role("link", name=title).click()
+    page.wait_for_url(re.compile(rf"/funding/conventions/{convention.id}"))
+    page.goto(f"/funding/conventions/{convention.id}/reports/2020-T2")
+    page.get_by_label("Date de dépôt").fill("2020-07-10")
+    page.get_by_label("CP payés — Signaux Faibles 2020").fill("50 000")
+    page.get_by_role("button", name="Enregistrer le compte rendu").click()
+    expect(page.get_by_text("Le compte rendu du 2e trimestre 2020 est enregistré.")).to_be_visible()
+    page.goto("/a-faire")
+    expect(page.get_by_role("link", name=title)).to_have_count(0)
+    expect(page.get_by_role("link", name=title.replace("2e trimestre", "3e trimestre"))).to_have_count(1)
