@@ -132,6 +132,27 @@ def test_a_filed_report_is_filed_from_its_submission_day(app):
     assert state.status_label == "Déposé" and state.filed_late
 
 
+def test_once_closed_an_unfiled_quarter_is_owed_no_more_as_the_reminders_say(app):
+    """A closed convention owes no report any more (the reminders stop at its closing): an unfiled
+    quarter reads "Non dû", from the closing day on, not "En retard"."""
+    from portfolio.funding.models import StatusChange
+
+    convention = make_convention(until_paid=True)
+    add_report(convention, "2020-T2", date(2020, 7, 10), {})
+    convention.status = "closed"
+    convention.status_changes.append(StatusChange(status="closed", changed_on=date(2021, 1, 29)))
+    db.session.commit()
+    quarter = Quarter.from_key("2020-T3")
+
+    assert reports.report_status(convention, quarter, date(2021, 1, 28), None) == "late"
+    assert reports.report_status(convention, quarter, date(2021, 1, 29), None) == "not_owed"
+    statuses = {state.quarter.key: state.status_label for state in reports.schedule(convention, date(2026, 12, 1))}
+    assert statuses == {
+        "2020-T2": "Déposé", "2020-T3": "Non dû (convention clôturée)", "2020-T4": "Non dû (convention clôturée)",
+        "2021-T1": "Non dû (convention clôturée)",
+    }
+
+
 def test_the_due_delay_is_the_conventions_own(app):
     convention = make_convention(report_due_days=30)
     quarter = Quarter.from_key("2020-T2")

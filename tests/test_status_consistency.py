@@ -156,3 +156,23 @@ def test_todays_next_committees_read_a_page_at_a_time_in_the_order_of_urgency(po
 
     overdue_counts, overdue = schedule.today_page(None, "overdue", per_page=1000)
     assert overdue_counts == counts and overdue.items == [row for row in computed if row.status == "overdue"]
+
+
+def test_on_the_registry_and_the_demo_every_deadline_reaches_someone_and_quarterly_reports_only_finance(portfolio_world):
+    """Issue 13: 0 deadlines without a recipient (who else would not receive one: the admins),
+    no chair nor anyone but finance reminded of quarterly reports."""
+    from portfolio.reminders.generate import generate
+    from portfolio.reminders.models import Deadline, DeadlineRecipient
+    from portfolio.timeutil import utcnow
+
+    generate(utcnow())
+    db.session.commit()
+    open_ids = select(Deadline.id).where(Deadline.closed_at.is_(None))
+    assert db.session.scalar(select(db.func.count()).select_from(open_ids.subquery())) > 100
+    received = select(DeadlineRecipient.deadline_id)
+    assert db.session.scalars(open_ids.where(~Deadline.id.in_(received))).all() == []
+    roles = set(db.session.scalars(
+        select(DeadlineRecipient.role).join(Deadline, Deadline.id == DeadlineRecipient.deadline_id)
+        .where(Deadline.rule == "quarterly_report")
+    ))
+    assert roles == {"finance"}

@@ -253,6 +253,7 @@ def convention_events(convention: Convention, limit: int = 200) -> list[AuditEve
         FundingLine: convention.lines,
         LineAmount: [row for line in convention.lines for row in line.amounts],
         Amendment: convention.amendments,
+        ConsumptionReport: convention.reports,
     }
     conditions = [
         and_(AuditEvent.object_type == model.audit_type(), AuditEvent.object_id.in_([str(obj.id) for obj in objs]))

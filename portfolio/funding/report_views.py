@@ -48,11 +48,14 @@ def report_list(convention_id: int):
     day, day_error = as_of_day()
     used = consumption.consumption(convention, day)
     bars, total = _bars(used)
+    today = today_in_paris()
+    ended_on = reports.convention_end(convention, today)
     html = render_template(
         "funding/report_list.html",
+        ended_on=ended_on if ended_on < today else None,
         convention=convention,
         day=day,
-        today=today_in_paris(),
+        today=today,
         day_error=day_error,
         schedule=reports.schedule(convention, day),
         consumption=used,

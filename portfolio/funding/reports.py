@@ -18,8 +18,12 @@ from portfolio.funding.amounts import amount_on, format_euros
 from portfolio.funding.models import DEFAULT_REPORT_DUE_DAYS, ConsumptionEntry, ConsumptionReport, Convention
 
 ZERO = Decimal("0.00")
-#: A quarter's report: not ended yet, ended and not yet due, past due and not filed, filed.
-STATUS_LABELS = {"upcoming": "À venir", "to_file": "À déposer", "late": "En retard", "filed": "Déposé"}
+#: A quarter's report: not ended yet, ended and not yet due, past due and not filed, filed; or not
+#: filed and owed no more, the convention being closed (its obligations ended: no reminder either).
+STATUS_LABELS = {
+    "upcoming": "À venir", "to_file": "À déposer", "late": "En retard", "filed": "Déposé",
+    "not_owed": "Non dû (convention clôturée)",
+}
 _QUARTER_KEY = re.compile(r"^(\d{4})-T([1-4])$")
 
 
@@ -102,11 +106,15 @@ def convention_end(convention: Convention, today: date) -> date:
     """The last day of the convention's obligations: its end date (valid until every expense is
     paid, or without an end: today), and once closed — after its last payment — its closing day."""
     end = convention.ends_on if convention.ends_on and not convention.until_paid else today
-    if convention.status == "closed":
-        closings = [change.changed_on for change in convention.status_changes if change.status == "closed"]
-        if closings:
-            end = min(end, max(closings))
-    return end
+    closed = closed_on(convention)
+    return min(end, closed) if closed else end
+
+
+def closed_on(convention: Convention) -> date | None:
+    """The day a closed convention was closed (its last closing), None while it is not closed."""
+    if convention.status != "closed":
+        return None
+    return max((change.changed_on for change in convention.status_changes if change.status == "closed"), default=None)
 
 
 def convention_quarters(convention: Convention, today: date) -> list[Quarter]:
@@ -131,9 +139,13 @@ def due_date(convention: Convention, quarter: Quarter) -> date:
 
 def report_status(convention: Convention, quarter: Quarter, day: date, report: ConsumptionReport | None) -> str:
     """The status on `day`: filed (by then), upcoming (quarter not over), to file (over, not yet
-    due: the due date itself is still in time) or late."""
+    due: the due date itself is still in time) or late; once the convention is closed, an
+    unfiled quarter is owed no more (as the reminders, which stop at its closing)."""
     if report is not None and report.submitted_on <= day:
         return "filed"
+    closed = closed_on(convention)
+    if closed is not None and closed <= day and day > quarter.end:
+        return "not_owed"
     if day <= quarter.end:
         return "upcoming"
     return "to_file" if day <= due_date(convention, quarter) else "late"
@@ -230,7 +242,10 @@ def file_report(
     for line_id, line in lines.items():
         ae, cp = entries.get(line_id, (ZERO, ZERO))
         report.entries.append(ConsumptionEntry(line=line, ae_committed=ae, cp_paid=cp))
-    with described(reason=f"Compte rendu du {quarter.label}"):
+    reason = f"Compte rendu du {quarter.label}"
+    if beyond:
+        reason += " — dépassement du montant accordé confirmé : " + " ; ".join(beyond)
+    with described(reason=reason):
         convention.reports.append(report)
         try:
             db.session.flush()
