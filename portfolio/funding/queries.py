@@ -182,8 +182,9 @@ def funded_startups() -> list[Startup]:
     return list(db.session.scalars(select(Startup).where(funded).order_by(Startup.name)))
 
 
-def export_lines() -> list[FundingLine]:
-    """Every line, in convention then annex order, with what the lines CSV shows."""
+def export_lines(status: str | None = None) -> list[FundingLine]:
+    """Every line (of the conventions in `status` when given), in convention then annex order,
+    with what the lines CSV shows."""
     statement = (
         select(FundingLine)
         .join(FundingLine.convention)
@@ -194,10 +195,12 @@ def export_lines() -> list[FundingLine]:
         )
         .order_by(Convention.reference, FundingLine.position, FundingLine.id)
     )
+    if status is not None:
+        statement = statement.where(Convention.status == status)
     return list(db.session.scalars(statement))
 
 
-def export_conventions() -> list[Convention]:
+def export_conventions(status: str | None = None) -> list[Convention]:
     statement = (
         select(Convention)
         .options(
@@ -206,6 +209,8 @@ def export_conventions() -> list[Convention]:
         )
         .order_by(Convention.reference)
     )
+    if status is not None:
+        statement = statement.where(Convention.status == status)
     return list(db.session.scalars(statement))
 
 
