@@ -85,3 +85,11 @@ def test_a_changed_amount_updates_the_grant_with_an_audit_event_and_an_odd_shape
     assert Decimal(str(event.before["amount_eur"])) == 120000 and Decimal(str(event.after["amount_eur"])) == 150000
     details = [anomaly.detail for anomaly in report.anomalies if anomaly.file.endswith("bizarre.md")]
     assert any("subvention FAST ignorée" in detail for detail in details)
+
+
+def test_the_fast_grant_shows_on_the_startups_funding_section(app, tmp_path, client, make_user, login):
+    original = (REGISTRY / "startups" / "1-eleve-1-stage.md").read_text(encoding="utf-8")
+    _import(_subset(tmp_path / "a", {"1-eleve-1-stage": original}))
+    login(make_user("admin"))
+    page = client.get("/startups/1-eleve-1-stage").get_data(as_text=True)
+    assert "Subvention FAST (promotion 15) : 120\u202f000\u00a0€" in page

@@ -219,14 +219,15 @@ def export_conventions(status: str | None = None) -> list[Convention]:
 
 @dataclass
 class StartupFunding:
-    """A startup's lines across conventions as of a day, and their totals."""
+    """A startup's lines across conventions as of a day, their totals, and its grants (FAST)."""
 
     day: date
     lines: list[LineView]
     totals: Totals
+    grants: list = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.lines)
+        return bool(self.lines or self.grants)
 
 
 def startup_funding(startup: Startup, day: date) -> StartupFunding:
@@ -242,7 +243,7 @@ def startup_funding(startup: Startup, day: date) -> StartupFunding:
     )
     lines = list(db.session.scalars(statement))
     views = [LineView(line, amounts_on(line, day), line_history(line, day)) for line in lines]
-    return StartupFunding(day=day, lines=views, totals=totals_on(lines, day))
+    return StartupFunding(day=day, lines=views, totals=totals_on(lines, day), grants=list(startup.grants))
 
 
 # --- Audit ----------------------------------------------------------------------------------
