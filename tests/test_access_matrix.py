@@ -123,6 +123,8 @@ EXPECTED = {
     "funding.document_download": {"GET": FUNDING_READERS},
     "funding.warning_list": {"GET": FUNDING_READERS},
     "funding.lines_csv": {"GET": FUNDING_READERS},
+    "funding.grants_csv": {"GET": FUNDING_READERS},
+    "funding.grants_xlsx": {"GET": FUNDING_READERS},
     "funding.lines_xlsx": {"GET": FUNDING_READERS},
     "funding.conventions_csv": {"GET": FUNDING_READERS},
     "funding.conventions_xlsx": {"GET": FUNDING_READERS},

@@ -93,3 +93,21 @@ def test_the_fast_grant_shows_on_the_startups_funding_section(app, tmp_path, cli
     login(make_user("admin"))
     page = client.get("/startups/1-eleve-1-stage").get_data(as_text=True)
     assert "Subvention FAST (promotion 15) : 120\u202f000\u00a0€" in page
+
+
+def test_the_grants_csv_and_the_api_carry_the_fast_grants(app, tmp_path, client, make_user, login):
+    import csv
+    import io
+
+    original = (REGISTRY / "startups" / "1-eleve-1-stage.md").read_text(encoding="utf-8")
+    _import(_subset(tmp_path / "a", {"1-eleve-1-stage": original}))
+    login(make_user("finance"))
+    response = client.get("/funding/grants.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert [(r["startup"], r["nature"], r["promotion"], r["montant"]) for r in rows] == [
+        ("1-eleve-1-stage", "Subvention FAST", "15", "120000.00")
+    ]
+    grants = client.get("/api/v1/startups/1-eleve-1-stage").get_json()["grants"]
+    assert grants == [{"kind": "fast", "label": "Subvention FAST", "promotion": 15, "amount": "120000.00",
+                       "source": "Registre beta.gouv.fr"}]

@@ -214,6 +214,14 @@ def export_conventions(status: str | None = None) -> list[Convention]:
     return list(db.session.scalars(statement))
 
 
+def export_grants() -> list:
+    """Every grant, by startup name, with its startup."""
+    from portfolio.funding.grants import Grant
+
+    statement = select(Grant).join(Grant.startup).options(contains_eager(Grant.startup)).order_by(Startup.name, Grant.kind)
+    return list(db.session.scalars(statement))
+
+
 # --- A startup's funding --------------------------------------------------------------------
 
 
