@@ -193,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     from portfolio.governance.next_views import bp as governance_next_bp
     from portfolio.governance.views import bp as governance_bp
     from portfolio.imports.views import bp as imports_bp
+    from portfolio.opendata.views import bp as opendata_bp
     from portfolio.reminders.views import bp as reminders_bp
     from portfolio.startups.list_views import bp as portfolio_bp
     from portfolio.startups.views import bp as startups_bp
@@ -216,6 +217,7 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         api_docs_bp,
         api_tokens_bp,
+        opendata_bp,
     ):
         app.register_blueprint(blueprint)
     api_v1.init_app(app)  # before errors.register, whose handler replaces flask-smorest's

@@ -25,6 +25,7 @@ from portfolio.funding.models import (  # noqa: F401
     Obligation,
     StatusChange,
 )
+from portfolio.funding.grants import Grant  # noqa: F401
 from portfolio.governance.models import (  # noqa: F401
     CalendarToken,
     Decision,

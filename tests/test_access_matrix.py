@@ -94,6 +94,11 @@ EXPECTED = {
     # The API's description, not its data.
     "api_docs.openapi_json": {"GET": EVERYONE},
     "api_docs.docs": {"GET": EVERYONE},
+    # The published conventions, open data (Article 7 of the seed convention).
+    "opendata.index": {"GET": EVERYONE},
+    "opendata.conventions_csv": {"GET": EVERYONE},
+    "opendata.lines_csv": {"GET": EVERYONE},
+    "opendata.conventions_json": {"GET": EVERYONE},
     "api_tokens.token_list": {"GET": LOGGED_IN, "POST": LOGGED_IN},
     "api_tokens.token_revoke": {"GET": SAMPLE_API_TOKEN_HOLDER, "POST": SAMPLE_API_TOKEN_HOLDER},
     "imports.upload": {"GET": ADMIN, "POST": ADMIN},
@@ -118,6 +123,8 @@ EXPECTED = {
     "funding.document_download": {"GET": FUNDING_READERS},
     "funding.warning_list": {"GET": FUNDING_READERS},
     "funding.lines_csv": {"GET": FUNDING_READERS},
+    "funding.grants_csv": {"GET": FUNDING_READERS},
+    "funding.grants_xlsx": {"GET": FUNDING_READERS},
     "funding.lines_xlsx": {"GET": FUNDING_READERS},
     "funding.conventions_csv": {"GET": FUNDING_READERS},
     "funding.conventions_xlsx": {"GET": FUNDING_READERS},
@@ -342,6 +349,29 @@ def test_every_route_has_a_declared_expectation(app):
     declared = {(endpoint, method) for endpoint, methods in EXPECTED.items() for method in methods}
     existing = {(rule.endpoint, method) for rule, method in _routes(app)}
     assert declared <= existing, f"EXPECTED names routes that do not exist: {sorted(declared - existing)}"
+
+
+#: Everything reachable without an account: signing in, the site's notices, the API's description
+#: and the open data. A route added to this list is a decision, not an accident.
+ANONYMOUS_ENDPOINTS = {
+    "static", "core.healthz", "core.legal_notice", "core.personal_data", "core.accessibility",
+    "accounts.login", "sign_in.proconnect_start", "sign_in.proconnect_callback", "sign_in.magic_link_request",
+    "sign_in.magic_link", "sign_in.password_forgot", "sign_in.password_reset",
+    "api_docs.openapi_json", "api_docs.docs", "governance_calendar.feed",
+    "opendata.index", "opendata.conventions_csv", "opendata.lines_csv", "opendata.conventions_json",
+}
+
+
+def test_anonymous_reaches_the_open_data_and_nothing_else_new(app):
+    open_to_anonymous = {
+        endpoint for endpoint, methods in EXPECTED.items() if any(ANONYMOUS in roles for roles in methods.values())
+    }
+    public_views = {
+        endpoint for endpoint, view in app.view_functions.items() if getattr(view, "access_rule", None) == "public"
+    }
+    assert open_to_anonymous == ANONYMOUS_ENDPOINTS
+    # The calendar feed is @public and checks its secret token itself; no other view opens silently.
+    assert public_views <= ANONYMOUS_ENDPOINTS, sorted(public_views - ANONYMOUS_ENDPOINTS)
 
 
 def test_every_view_declares_an_access_rule(app):

@@ -38,6 +38,7 @@ OBJECT_KINDS = {
     "convention_partie": "Partie à la convention",
     "convention_obligation": "Obligation de la convention",
     "convention_status_change": "Statut de la convention",
+    "grant": "Subvention",
     "funding_line": "Ligne de financement",
     "line_amount": "Montants d’une ligne",
     "amendment": "Avenant",
@@ -105,6 +106,8 @@ FIELDS = {
     "role_grant": {"granted_at": "Attribué le", "granted_by_id": "Attribué par"},
     "organisation": {"acronym": "Sigle", "kind": "Type d’organisation", "ministry_domain": "Domaine ministériel"},
     "incubator": {"owner_id": "Organisation", "short_description": "Présentation"},
+    "grant": {"kind": "Nature", "promotion": "Promotion", "amount_eur": "Montant", "source": "Source",
+              "startup_id": "Startup"},
     "startup": {
         "pitch": "Mission", "porteur_id": "Porteur", "incubator_id": "Incubateur principal",
         "repository": "Code source", "stats_url": "Statistiques", "impact_url": "Mesure d’impact",
@@ -182,7 +185,7 @@ FIELDS = {
 MONEY = {
     ("convention", "declared_total_ae"), ("convention", "declared_total_cp"), ("line_amount", "ae"),
     ("line_amount", "cp"), ("consumption_entrie", "ae_committed"), ("consumption_entrie", "cp_paid"),
-    ("preparation", "budget_asked"), ("decision", "amount_granted"),
+    ("preparation", "budget_asked"), ("decision", "amount_granted"), ("grant", "amount_eur"),
 }
 #: Texts longer than this are trimmed, the whole text behind a "Lire la suite".
 LONG_TEXT = 160

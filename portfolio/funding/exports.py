@@ -43,6 +43,25 @@ CONVENTION_COLUMNS = (
 )
 
 
+GRANT_COLUMNS = (
+    Column("startup", "Startup (identifiant)"),
+    Column("startup_nom", "Startup"),
+    Column("nature", "Nature"),
+    Column("promotion", "Promotion", "integer"),
+    Column("montant", "Montant (€)", "amount"),
+    Column("source", "Source"),
+)
+
+
+def grants_table(grants) -> Table:
+    """One row per grant (the registry's FAST grants), by startup."""
+    rows = [
+        (grant.startup.slug, grant.startup.name, grant.kind_label, grant.promotion, grant.amount_eur, grant.source)
+        for grant in grants
+    ]
+    return Table(GRANT_COLUMNS, rows, "Subventions")
+
+
 def lines_table(lines, day: date) -> Table:
     """One row per funding line, its amounts those in force on `day` (empty before they take effect)."""
     rows = []

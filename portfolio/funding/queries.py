@@ -182,8 +182,9 @@ def funded_startups() -> list[Startup]:
     return list(db.session.scalars(select(Startup).where(funded).order_by(Startup.name)))
 
 
-def export_lines() -> list[FundingLine]:
-    """Every line, in convention then annex order, with what the lines CSV shows."""
+def export_lines(status: str | None = None) -> list[FundingLine]:
+    """Every line (of the conventions in `status` when given), in convention then annex order,
+    with what the lines CSV shows."""
     statement = (
         select(FundingLine)
         .join(FundingLine.convention)
@@ -194,10 +195,12 @@ def export_lines() -> list[FundingLine]:
         )
         .order_by(Convention.reference, FundingLine.position, FundingLine.id)
     )
+    if status is not None:
+        statement = statement.where(Convention.status == status)
     return list(db.session.scalars(statement))
 
 
-def export_conventions() -> list[Convention]:
+def export_conventions(status: str | None = None) -> list[Convention]:
     statement = (
         select(Convention)
         .options(
@@ -206,6 +209,16 @@ def export_conventions() -> list[Convention]:
         )
         .order_by(Convention.reference)
     )
+    if status is not None:
+        statement = statement.where(Convention.status == status)
+    return list(db.session.scalars(statement))
+
+
+def export_grants() -> list:
+    """Every grant, by startup name, with its startup."""
+    from portfolio.funding.grants import Grant
+
+    statement = select(Grant).join(Grant.startup).options(contains_eager(Grant.startup)).order_by(Startup.name, Grant.kind)
     return list(db.session.scalars(statement))
 
 
@@ -214,14 +227,15 @@ def export_conventions() -> list[Convention]:
 
 @dataclass
 class StartupFunding:
-    """A startup's lines across conventions as of a day, and their totals."""
+    """A startup's lines across conventions as of a day, their totals, and its grants (FAST)."""
 
     day: date
     lines: list[LineView]
     totals: Totals
+    grants: list = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.lines)
+        return bool(self.lines or self.grants)
 
 
 def startup_funding(startup: Startup, day: date) -> StartupFunding:
@@ -237,7 +251,7 @@ def startup_funding(startup: Startup, day: date) -> StartupFunding:
     )
     lines = list(db.session.scalars(statement))
     views = [LineView(line, amounts_on(line, day), line_history(line, day)) for line in lines]
-    return StartupFunding(day=day, lines=views, totals=totals_on(lines, day))
+    return StartupFunding(day=day, lines=views, totals=totals_on(lines, day), grants=list(startup.grants))
 
 
 # --- Audit ----------------------------------------------------------------------------------

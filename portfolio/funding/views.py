@@ -162,4 +162,16 @@ def conventions_xlsx():
     return _export(_conventions, "conventions", "xlsx")
 
 
+@bp.route("/grants.csv")
+@requires("funding.view")
+def grants_csv():
+    return exports.csv_response(funding_exports.grants_table(queries.export_grants()), f"subventions-{today_in_paris().isoformat()}")
+
+
+@bp.route("/grants.xlsx")
+@requires("funding.view")
+def grants_xlsx():
+    return exports.xlsx_response(funding_exports.grants_table(queries.export_grants()), f"subventions-{today_in_paris().isoformat()}")
+
+
 from portfolio.funding import edit_views  # noqa: E402,F401  (registers the writing pages on `bp`)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
+from portfolio.funding.grants import REGISTRY_SOURCE, Grant
 from portfolio.imports.records import (
     IncubatorRecord,
     MilestoneRecord,
@@ -106,6 +107,7 @@ class Applier:
                     selectinload(Startup.milestones),
                     selectinload(Startup.sponsorships),
                     selectinload(Startup.co_incubations),
+                    selectinload(Startup.grants),
                 )
             )
         }
@@ -118,6 +120,7 @@ class Applier:
                 self._links(startup, record, incubators, organisations)
                 self._spans(startup, record.spans)
                 self._milestones(startup, record.milestones)
+                self._fast(startup, record)
                 self.report.count("startups", "created")
             else:
                 changed = _assign(startup, record.values)
@@ -128,11 +131,27 @@ class Applier:
                 changed |= self._links(startup, record, incubators, organisations)
                 changed |= self._spans(startup, record.spans)
                 changed |= self._milestones(startup, record.milestones)
+                changed |= self._fast(startup, record)
                 if changed and record.latest_fact and _midnight(record.latest_fact) > as_utc(startup.updated_at):
                     startup.updated_at = _midnight(record.latest_fact)
                 self.report.count("startups", "updated" if changed else "unchanged")
             self.tick()
         db.session.flush()
+
+    def _fast(self, startup: Startup, record: StartupRecord) -> bool:
+        """The registry's FAST grant, created once and updated when its promotion or amount changes
+        (a grant the registry no longer states is kept: the registry forgets, the money was given)."""
+        if record.fast is None:
+            return False
+        promotion, amount = record.fast
+        grant = next((grant for grant in startup.grants if grant.kind == "fast"), None)
+        if grant is None:
+            startup.grants.append(Grant(kind="fast", promotion=promotion, amount_eur=amount, source=REGISTRY_SOURCE))
+            self.report.count("grants", "created")
+            return True
+        changed = _assign(grant, {"promotion": promotion, "amount_eur": amount})
+        self.report.count("grants", "updated" if changed else "unchanged")
+        return changed
 
     def _links(self, startup: Startup, record: StartupRecord, incubators, organisations) -> bool:
         changed = False

@@ -3,11 +3,13 @@ the file reported on the way. Phase histories are normalised here by the day-D r
 portfolio.startups.phases (the phase on D is that of the latest start <= D; same day: later stage)."""
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from portfolio.funding.amounts import AmountError, parse_amount
 from portfolio.imports.report import KEPT, NORMALISED, SKIPPED, ImportReport
 from portfolio.imports.source import RegistryFile
-from portfolio.imports.values import FileNotes, as_json, day, identifier, organisation_id, text
+from portfolio.imports.values import FileNotes, _kind_of, as_json, day, identifier, organisation_id, text
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.phases import RANK, STOPPED_PHASES, label, normalise_phase
 from portfolio.validation import LINK_LENGTH, web_link_problem
@@ -90,6 +92,8 @@ class StartupRecord:
     notes: FileNotes | None = field(default=None, repr=False)
     #: Sponsors written out by name and acronym, matched to organisations when applied.
     sponsor_names: list[SponsorName] = field(default_factory=list)
+    #: The FAST grant (`fast: {promotion, montant}`): (promotion or None, amount), or None.
+    fast: tuple[int | None, Decimal] | None = None
 
 
 def organisation_record(registry_file: RegistryFile, report: ImportReport) -> OrganisationRecord:
@@ -167,7 +171,32 @@ def startup_record(registry_file: RegistryFile, report: ImportReport, today: dat
         latest_fact=max(past_facts, default=None),
         notes=notes,
         sponsor_names=[sponsor for sponsor in sponsors if isinstance(sponsor, SponsorName)],
+        fast=_fast(data, notes),
     )
+
+
+def _fast(data: dict, notes: FileNotes) -> "tuple[int | None, Decimal] | None":
+    """`fast: {promotion: 15, montant: 120000}` -> (15, Decimal("120000.00")); an odd shape is reported."""
+    if "fast" not in data:
+        return None
+    value = data["fast"]
+    if not isinstance(value, dict):
+        notes("invalid_value", f"« fast » n’est pas une liste promotion/montant ({_kind_of(value)}) : subvention FAST ignorée", SKIPPED)
+        return None
+    amount = value.get("montant")
+    if isinstance(amount, bool) or not isinstance(amount, (int, float, str)):
+        notes("invalid_value", "« fast.montant » est absent ou n’est pas un montant : subvention FAST ignorée", SKIPPED)
+        return None
+    try:
+        amount = parse_amount(str(amount) if not isinstance(amount, float) else f"{amount:.2f}")
+    except AmountError as error:
+        notes("invalid_value", f"« fast.montant » : {error} Subvention FAST ignorée", SKIPPED)
+        return None
+    promotion = value.get("promotion")
+    if promotion is not None and (isinstance(promotion, bool) or not isinstance(promotion, int) or promotion < 0):
+        notes("invalid_value", f"« fast.promotion » « {promotion} » n’est pas un numéro : promotion ignorée", SKIPPED)
+        promotion = None
+    return promotion, amount
 
 
 def link(data: dict, key: str, notes: FileNotes) -> str | None:

@@ -47,6 +47,7 @@ RECORD_LABELS = {
     "sponsorships": "sponsors",
     "committee_reviews": "comités d’investissement (événements « committee »)",
     "co_incubations": "co-incubations",
+    "grants": "subventions FAST",
 }
 
 

@@ -196,6 +196,14 @@ class StartupStatusSchema(Schema):
     run_out = fields.Date(allow_none=True, metadata={"description": "Fin de financement estimée."})
 
 
+class GrantSchema(Schema):
+    kind = fields.String(required=True, metadata={"description": "Nature : « fast »."})
+    label = fields.String(required=True, metadata={"description": "Nature en clair : « Subvention FAST »."})
+    promotion = fields.Integer(allow_none=True, metadata={"description": "Numéro de promotion FAST."})
+    amount = _decimal("Montant (euros).", required=True)
+    source = fields.String(allow_none=True)
+
+
 class StartupDetailSchema(Schema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
@@ -212,6 +220,7 @@ class StartupDetailSchema(Schema):
     phases = fields.List(fields.Nested(PhaseSpanSchema), required=True)
     milestones = fields.List(fields.Nested(MilestoneSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    grants = fields.List(fields.Nested(GrantSchema), required=True, metadata={"description": "Subventions (FAST) du registre."})
 
 
 # --- Funding --------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def startups(page, per_page, phase=None, incubator=None, sponsor=None, on=None, 
 
 @bp.route("/startups/<slug>")
 @requires("startup.view")
-@bp.doc(tags=["Startups"], summary="Une startup : identité, phases, faits marquants, indicateurs et statut")
+@bp.doc(tags=["Startups"], summary="Une startup : identité, phases, faits marquants, indicateurs, subventions et statut")
 @bp.response(200, schemas.StartupDetailSchema)
 @errors(401, 403, 404)
 def startup(slug: str):
@@ -87,6 +87,10 @@ def startup(slug: str):
                 ),
             }
             for indicator in sorted(found.indicators, key=lambda indicator: indicator.name.lower())
+        ],
+        "grants": [
+            {"kind": g.kind, "label": g.kind_label, "promotion": g.promotion, "amount": g.amount_eur, "source": g.source}
+            for g in found.grants
         ],
     }
 

@@ -1,0 +1,1 @@
+"""The public record: the published conventions, readable and downloadable without an account."""
