@@ -45,6 +45,9 @@ class Status:
     committee_due_on: date | None
     run_out_on: date | None
     funding_state: str
+    health: str | None = None
+    health_on: date | None = None
+    health_meeting_id: int | None = None
 
     def values(self) -> dict:
         return {field.name: value for field, value in zip(fields(self), astuple(self))}
@@ -117,6 +120,18 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
                 last[startup_id] = (moment, meeting_id, outcome, months if outcome == "provisional" else None)
         elif startup_id not in upcoming or (moment, meeting_id) < upcoming[startup_id][:2]:
             upcoming[startup_id] = (moment, meeting_id)
+    healths: dict[int, tuple] = {}
+    for startup_id, meeting_id, starts_at, health in db.session.execute(
+        _restricted(
+            select(Review.startup_id, Meeting.id, Meeting.starts_at, Review.health)
+            .join(Meeting, Meeting.id == Review.meeting_id)
+            .where(Meeting.status != "cancelled", Review.health.is_not(None)),
+            Review.startup_id, ids,
+        )
+    ):
+        moment = as_utc(starts_at)
+        if moment < bound and (startup_id not in healths or (moment, meeting_id) > healths[startup_id][:2]):
+            healths[startup_id] = (moment, meeting_id, health)
     active = [startup_id for startup_id, (phase, _) in current.items() if phase in ACTIVE_PHASES]
     funding = (run_outs or estimated_run_outs)(active, day) if active else {}
     statuses = []
@@ -128,6 +143,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         next_moment, next_id = upcoming.get(startup.id, (None, None))
         last_on = to_paris(last_moment).date() if last_moment else None
         run_out = funding.get(startup.id) if is_active else None
+        health_moment, health_meeting, health = healths.get(startup.id, (None, None, None))
         statuses.append(Status(
             startup_id=startup.id,
             computed_on=day,
@@ -147,5 +163,8 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             committee_due_on=next_committee_date(last_on, run_out, provisional) if is_active else None,
             run_out_on=run_out,
             funding_state="tracked" if startup.id in funding else "none",
+            health=health,
+            health_on=to_paris(health_moment).date() if health_moment else None,
+            health_meeting_id=health_meeting,
         ))
     return sorted(statuses, key=lambda status: status.startup_id)

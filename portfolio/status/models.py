@@ -20,6 +20,7 @@ class StartupStatus(db.Model):
         Index("ix_startup_status_sort_name", "sort_name"),
         Index("ix_startup_status_computed_on", "computed_on"),
         Index("ix_startup_status_committee_due_on", "committee_due_on"),
+        Index("ix_startup_status_health", "health"),
     )
 
     startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True)
@@ -52,3 +53,8 @@ class StartupStatus(db.Model):
     #: The estimated day its funding runs out, and whether any funding is followed ("tracked") or not ("none").
     run_out_on: Mapped[date | None] = mapped_column(Date)
     funding_state: Mapped[str] = mapped_column(String(20), default="none")
+    #: The health recorded at its latest committee that has one (a HEALTH_LEVELS key), that
+    #: committee's day and id.
+    health: Mapped[str | None] = mapped_column(String(20))
+    health_on: Mapped[date | None] = mapped_column(Date)
+    health_meeting_id: Mapped[int | None] = mapped_column(Integer)
