@@ -168,6 +168,7 @@ EXPECTED = {
     "governance.review_move": {"POST": SAMPLE_MEETING_MANAGERS},
     "governance.review_remove": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
     "governance.review_minutes": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
+    "governance.review_health": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
     "governance.decision": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
     "governance.decision_validate": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
     "governance.preparation": {"GET": SAMPLE_REVIEW_PREPARERS, "POST": SAMPLE_REVIEW_PREPARERS},

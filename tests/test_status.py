@@ -15,6 +15,7 @@ from portfolio.funding import operations as funding
 from portfolio.funding import reports
 from portfolio.funding.models import Convention
 from portfolio.governance import decisions
+from portfolio.governance.health import record_health
 from portfolio.governance import operations as governance
 from portfolio.governance.models import Meeting, Review
 from portfolio.startups import operations as startups
@@ -90,6 +91,9 @@ def _step(step, admin, chair) -> None:
         review = _meetings()[a % len(_meetings())].reviews[0]
         if review.decision is None:
             decisions.record_decision(review, ("continue_6_months", "provisional", "stop")[b % 3], today=today)
+    elif kind == "health" and _meetings():
+        review = _meetings()[a % len(_meetings())].reviews[0]
+        record_health(review, ("on_track", "watch", "struggling")[b % 3], "Motif", chair, today=today)
     elif kind == "agenda" and _meetings():
         meeting = _meetings()[a % len(_meetings())]
         startup = _startup(b)
@@ -109,7 +113,7 @@ def _step(step, admin, chair) -> None:
 STEPS = st.lists(
     st.tuples(
         st.sampled_from(["phase", "milestone", "rename", "committee", "move", "cancel", "decision", "agenda",
-                         "line", "report"]),
+                         "health", "line", "report"]),
         st.integers(min_value=0, max_value=5),
         st.integers(min_value=0, max_value=20),
     ),

@@ -157,6 +157,8 @@ FIELDS = {
     "review": {
         "position": "Rang dans l’ordre du jour", "presentation_minutes": "Présentation (minutes)",
         "questions_minutes": "Questions (minutes)", "deliberation_minutes": "Délibération (minutes)",
+        "health": "Santé de la startup", "health_reason": "Motif de la santé",
+        "health_recorded_on": "Santé enregistrée le", "health_by_id": "Santé enregistrée par",
     },
     "preparation": {
         "done_since_last": "Fait depuis le dernier comité", "objectives": "Objectifs des 6 prochains mois",

@@ -63,6 +63,16 @@ def outcome_label(outcome: str | None) -> str:
     return DECISION_OUTCOMES.get(outcome or "", "Décision non enregistrée")
 
 
+#: A review's health as the chair records it, with its DSFR badge (never colour only: the text is shown).
+HEALTH_LEVELS = {
+    "on_track": "En bonne voie",
+    "watch": "À surveiller",
+    "struggling": "En difficulté",
+}
+HEALTH_BADGES = {"on_track": "success", "watch": "warning", "struggling": "error"}
+#: The levels that need a reason.
+HEALTH_NEEDS_REASON = frozenset({"watch", "struggling"})
+
 ACTION_STATUSES = {"open": "Ouverte", "done": "Faite", "dropped": "Abandonnée"}
 
 
@@ -155,6 +165,11 @@ class Review(Versioned, Audited, db.Model):
     questions_minutes: Mapped[int] = mapped_column(Integer, default=DEFAULT_SLOTS["questions"])
     deliberation_minutes: Mapped[int] = mapped_column(Integer, default=DEFAULT_SLOTS["deliberation"])
     minutes: Mapped[str | None] = mapped_column(Text)
+    #: The chair's judgement of the startup's health (one of HEALTH_LEVELS), its reason, when and by whom.
+    health: Mapped[str | None] = mapped_column(String(20))
+    health_reason: Mapped[str | None] = mapped_column(String(1000))
+    health_recorded_on: Mapped[date | None] = mapped_column(Date)
+    health_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     preparation: Mapped["Preparation | None"] = relationship(
         back_populates="review", cascade="all, delete-orphan", uselist=False
     )

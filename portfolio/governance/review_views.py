@@ -13,6 +13,7 @@ from portfolio.core.redirects import safe_path
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations
 from portfolio.governance.dossier import load_review
+from portfolio.governance.health import HealthForm, record_health, watch_due_on
 from portfolio.governance.forms import (
     DecisionForm,
     FollowUpStatusForm,
@@ -333,3 +334,30 @@ def follow_up_status(action_id: int):
     db.session.commit()
     flash(f"Action de suivi « {action.text[:60]} » : statut enregistré.", "success")
     return redirect(safe_path(request.form.get("next"), meeting_url(meeting, "decisions")))
+
+
+@bp.route("/reviews/<int:review_id>/health", methods=["GET", "POST"])
+@requires("meeting.manage")
+def review_health(review_id: int):
+    """The chair records the startup's health at this review (who records its decision)."""
+    review = _managed_review(review_id)
+    if (refusal := before_meeting_day(review.meeting)) is not None:
+        return refusal
+    form = HealthForm(data=None if request.method == "POST" else {"health": review.health or "", "reason": review.health_reason})
+    context = {"form": form, "review": review, "meeting": review.meeting, "watch_due_on": watch_due_on(review)}
+    if form.validate_on_submit():
+        concurrency.check(review, form)
+        try:
+            action = record_health(
+                review, form.health.data, form.reason.data, current_user,
+                follow_up_due=form.follow_up_due.data, amendment_reason=form.amendment_reason.data,
+            )
+        except operations.GovernanceError as error:
+            return failed("governance/health_form.html", error, **context)
+        db.session.commit()
+        suffix = f" Action de suivi due le {action.due_on:%d/%m/%Y}." if action is not None else ""
+        flash(f"Santé de {review.startup.name} enregistrée.{suffix}", "success")
+        return redirect(_review_url(review, "decisions"))
+    if form.is_submitted():
+        return failed("governance/health_form.html", **context)
+    return render_template("governance/health_form.html", **context)

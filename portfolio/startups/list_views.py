@@ -11,6 +11,7 @@ from portfolio.core import exports
 from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
 from portfolio.forms import Form, bounded, choices
+from portfolio.governance.models import HEALTH_LEVELS
 from portfolio.startups import portfolio
 from portfolio.startups.folding import install_text_folding
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
@@ -26,7 +27,7 @@ def _install_text_folding(state) -> None:
 
 
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2024-03-31)."
-FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "sort")
+FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "health", "sort")
 CSV_COLUMNS = (
     Column("slug", "Identifiant"),
     Column("name", "Startup"),
@@ -44,6 +45,7 @@ CSV_COLUMNS = (
     Column("committee_due", "Prochain comité dû le", "date"),
     Column("committee_scheduled", "Comité prévu le", "date"),
     Column("last_committee", "Dernier comité", "date"),
+    Column("health", "Santé au dernier comité"),
 )
 
 
@@ -59,6 +61,7 @@ class PortfolioFilterForm(Form):
     sponsor = SelectField("Sponsor", choices=[], validate_choice=False)
     on = DateField("Phase au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
     flag = SelectField("Signalement", choices=[], validate_choice=False)
+    health = SelectField("Santé au dernier comité", choices=[], validate_choice=False)
     sort = SelectField("Trier par", choices=[], validate_choice=False)
 
     def __init__(self, formdata):
@@ -69,6 +72,7 @@ class PortfolioFilterForm(Form):
         self.incubator.choices = choices(portfolio.incubator_choices(), empty="Tous les incubateurs")
         self.sponsor.choices = choices(portfolio.sponsor_choices(), empty="Tous les sponsors")
         self.flag.choices = choices(portfolio.FLAGS.items(), empty="Tous")
+        self.health.choices = choices(HEALTH_LEVELS.items(), empty="Toutes")
         self.sort.choices = choices(portfolio.SORTS.items())
 
     @staticmethod
@@ -88,6 +92,9 @@ class PortfolioFilterForm(Form):
     def validate_flag(self, field):
         self._known(field, "Signalement inconnu : « {value} ».")
 
+    def validate_health(self, field):
+        self._known(field, "Santé inconnue : « {value} ».")
+
     def validate_sort(self, field):
         self._known(field, "Tri inconnu : « {value} ». Choisissez un tri de la liste.")
 
@@ -99,6 +106,7 @@ class PortfolioFilterForm(Form):
             sponsor=self.sponsor.data or None,
             text=(self.q.data or "").strip() or None,
             flag=self.flag.data or None,
+            health=self.health.data or None,
             sort=self.sort.data or "name",
         )
 
@@ -210,4 +218,5 @@ def _export_row(row: portfolio.PortfolioRow, committee) -> tuple:
         committee.next_committee if committee else None,
         committee.scheduled_on if committee else None,
         committee.last_committee if committee else None,
+        HEALTH_LEVELS.get(row.status.health) if row.status and row.status.health else None,
     )

@@ -58,6 +58,8 @@ class PortfolioQuery:
     text: str | None = None
     #: One of FLAGS.
     flag: str | None = None
+    #: One of HEALTH_LEVELS: the health at its latest committee that recorded one.
+    health: str | None = None
     #: One of SORTS.
     sort: str = "name"
     #: Only the startups whose record changed at or after this instant (the API's `updated_since`).
@@ -193,6 +195,8 @@ class _Statement:
             statement = statement.where(StartupStatus.search_text.contains(fold_text(query.text.strip()), autoescape=True))
         if query.updated_since is not None:
             statement = statement.where(Startup.updated_at >= query.updated_since)
+        if query.health:
+            statement = statement.where(StartupStatus.health == query.health)
         if query.flag == "stale":
             statement = statement.where(self.stale)
         elif query.flag == "long_in_phase":

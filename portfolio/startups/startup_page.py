@@ -210,6 +210,17 @@ def events_about(objects, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
     return list(db.session.scalars(statement))
 
 
+def _health_review(startup: Startup, status):
+    """The review whose health is the startup's latest (its status row names the meeting)."""
+    from portfolio.governance.models import Review
+
+    if status is None or status.health_meeting_id is None:
+        return None
+    return db.session.scalar(
+        select(Review).where(Review.startup_id == startup.id, Review.meeting_id == status.health_meeting_id)
+    )
+
+
 def page_context(startup: Startup, today: date, with_funding: bool = False) -> dict:
     """What the page shows; its committee situation is the status row's (the same on every page), its
     funding only for those who may read it (`with_funding`)."""
@@ -251,5 +262,6 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
         "phase_label": phases.label,
         "status": status,
         "committee": committee,
+        "health_review": _health_review(startup, status),
         "funding": startup_funding(startup, today) if with_funding else None,
     }

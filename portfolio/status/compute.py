@@ -47,6 +47,9 @@ class Status:
     funding_state: str
     committee_status: str | None
     committee_rank: int | None
+    health: str | None = None
+    health_on: date | None = None
+    health_meeting_id: int | None = None
 
     def values(self) -> dict:
         return {field.name: value for field, value in zip(fields(self), astuple(self))}
@@ -119,6 +122,18 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
                 last[startup_id] = (moment, meeting_id, outcome, months if outcome == "provisional" else None)
         elif startup_id not in upcoming or (moment, meeting_id) < upcoming[startup_id][:2]:
             upcoming[startup_id] = (moment, meeting_id)
+    healths: dict[int, tuple] = {}
+    for startup_id, meeting_id, starts_at, health in db.session.execute(
+        _restricted(
+            select(Review.startup_id, Meeting.id, Meeting.starts_at, Review.health)
+            .join(Meeting, Meeting.id == Review.meeting_id)
+            .where(Meeting.status != "cancelled", Review.health.is_not(None)),
+            Review.startup_id, ids,
+        )
+    ):
+        moment = as_utc(starts_at)
+        if moment < bound and (startup_id not in healths or (moment, meeting_id) > healths[startup_id][:2]):
+            healths[startup_id] = (moment, meeting_id, health)
     active = [startup_id for startup_id, (phase, _) in current.items() if phase in ACTIVE_PHASES]
     funding = (run_outs or estimated_run_outs)(active, day) if active else {}
     statuses = []
@@ -133,6 +148,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         next_on = to_paris(next_moment).date() if next_moment else None
         due_on = next_committee_date(last_on, run_out, provisional) if is_active else None
         situation = committee_status(day, last_on, due_on, next_on) if is_active else None
+        health_moment, health_meeting, health = healths.get(startup.id, (None, None, None))
         statuses.append(Status(
             startup_id=startup.id,
             computed_on=day,
@@ -154,5 +170,8 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             funding_state="tracked" if startup.id in funding else "none",
             committee_status=situation,
             committee_rank=None if situation is None else STATUS_RANK[situation],
+            health=health,
+            health_on=to_paris(health_moment).date() if health_moment else None,
+            health_meeting_id=health_meeting,
         ))
     return sorted(statuses, key=lambda status: status.startup_id)

@@ -21,6 +21,7 @@ class StartupStatus(db.Model):
         Index("ix_startup_status_computed_on", "computed_on"),
         Index("ix_startup_status_committee_due_on", "committee_due_on"),
         Index("ix_startup_status_committee_order", "committee_rank", "committee_due_on", "sort_name"),
+        Index("ix_startup_status_health", "health"),
     )
 
     startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True)
@@ -57,3 +58,8 @@ class StartupStatus(db.Model):
     #: and that status's rank in the order of urgency (next committees lists by it).
     committee_status: Mapped[str | None] = mapped_column(String(20))
     committee_rank: Mapped[int | None] = mapped_column(Integer)
+    #: The health recorded at its latest committee that has one (a HEALTH_LEVELS key), that
+    #: committee's day and id.
+    health: Mapped[str | None] = mapped_column(String(20))
+    health_on: Mapped[date | None] = mapped_column(Date)
+    health_meeting_id: Mapped[int | None] = mapped_column(Integer)
