@@ -12,17 +12,13 @@ from portfolio.validation import supported_date
 
 REQUIRED = "Ce champ est obligatoire."
 
-#: The bounds of free text, one set for every form: names, titles and places; reasons, comments
-#: and pitches; descriptions, preparations and conditions; minutes.
-SHORT_TEXT = 300
-REASON_TEXT = 2_000
-LONG_TEXT = 10_000
-MINUTES_TEXT = 50_000
+#: The bounds of free text live in portfolio.validation, shared with the importer.
+from portfolio.validation import DESCRIPTION_TEXT, LONG_TEXT, MINUTES_TEXT, REASON_TEXT, SHORT_TEXT, too_long_message  # noqa: E402,F401
 
 
 def bounded(maximum: int = SHORT_TEXT) -> Length:
     """The length bound of a free text field, with its French message."""
-    return Length(max=maximum, message=f"Ce texte est trop long : {maximum:,} caractères au plus.".replace(",", "\u202f"))
+    return Length(max=maximum, message=too_long_message(maximum))
 
 
 class Form(FlaskForm):

@@ -17,6 +17,14 @@ DAY_RANGE_MESSAGE = "Saisissez une date entre le 01/01/1990 et le 31/12/2100."
 WEB_SCHEMES = ("http", "https")
 LINK_MESSAGE = "Saisissez une adresse web complète, par exemple https://exemple.beta.gouv.fr."
 LINK_LENGTH = 500
+#: The bounds of free text, one set for every way in (forms and importer): names, titles and places;
+#: reasons, comments and pitches; descriptions, preparations and conditions; minutes.
+SHORT_TEXT = 300
+REASON_TEXT = 2_000
+LONG_TEXT = 10_000
+MINUTES_TEXT = 50_000
+#: A startup's description: the registry's longest are some 18,000 characters (2026), kept whole.
+DESCRIPTION_TEXT = 50_000
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -53,6 +61,23 @@ def parse_day(text: str | None) -> date:
     if not supported_day(day):
         raise ValueError(DAY_RANGE_MESSAGE)
     return day
+
+
+def too_long_message(maximum: int) -> str:
+    """The forms' message for a text beyond `maximum` characters."""
+    return f"Ce texte est trop long : {_thousands(maximum)} caractères au plus."
+
+
+def _thousands(number: int) -> str:
+    """A number written the French way: 10 000 (a narrow no-break space between thousands)."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def text_length_problem(value: str, maximum: int) -> str | None:
+    """Why a text cannot be kept (French, for the import report), or None when within `maximum`."""
+    if len(value) > maximum:
+        return f"{_thousands(len(value))} caractères, {_thousands(maximum)} au plus"
+    return None
 
 
 def web_link_problem(url: str) -> str | None:

@@ -3,7 +3,10 @@ conflict page (409) with both versions side by side, saves nothing and leaves no
 "Enregistrer ma version" then saves. One case per edit form, two logged-in sessions each."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+import re
+from html import unescape
 from html.parser import HTMLParser
+from io import BytesIO
 from typing import Callable
 
 import pytest
@@ -19,6 +22,7 @@ from portfolio.governance.models import Meeting
 from portfolio.reminders.models import NotificationPreference
 from portfolio.startups import operations as startup_operations
 from portfolio.startups.models import PhaseSpan, Startup, TeamMember
+from portfolio.startups.phases import phase_span_on
 from portfolio.timeutil import today_in_paris
 
 CONFLICT = "Modification concurrente"
@@ -83,6 +87,20 @@ def edit_form_fields(html: str) -> dict[str, list[str]]:
     return values
 
 
+def conflict_rows(page: str) -> dict[str, tuple[str, str]]:
+    """The conflict page's table: field label → (stored value, submitted value), as a person reads them."""
+    table = page[page.index('data-testid="conflict-fields"'):]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]:
+        label, stored, submitted = (
+            unescape(re.sub(r"<br>.*", "", re.sub(r"<span[^>]*>[^<]*</span>", "", cell), flags=re.S)).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        )
+        rows[label] = (stored, submitted)
+    return rows
+
+
 def audit_count() -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(AuditEvent))
@@ -110,8 +128,6 @@ class Case:
     expected_mine: object = None
     expected_theirs: object = None
     extra: dict = field(default_factory=dict)
-    #: Where the page shows the first person's change when the form does not show stored values.
-    trace: str | None = None
     #: Whether re-submitting the second version can succeed (the rules may refuse it: a member leaves once).
     resubmit_saves: bool = True
 
@@ -182,7 +198,7 @@ CASES = [
         "team member", "coach@demo.beta.gouv.fr",
         lambda: f"/startups/signaux-faibles/team/{_team_member().id}/end", "end",
         YESTERDAY.isoformat(), TWO_DAYS_AGO.isoformat(), lambda: _one(TeamMember, TeamMember.name == "Alex Dupont").end,
-        expected_mine=YESTERDAY, trace=f"Départ : {YESTERDAY:%d/%m/%Y}", resubmit_saves=False,
+        expected_mine=YESTERDAY, resubmit_saves=False,
     ),
     Case(
         "convention", "finance@demo.beta.gouv.fr", lambda: f"/funding/conventions/{_convention().id}/edit", "purpose",
@@ -192,8 +208,7 @@ CASES = [
         "convention status", "finance@demo.beta.gouv.fr", lambda: f"/funding/conventions/{_convention().id}/status",
         "note", "Clôturée après le dernier paiement.", "Clôturée à la fin de la période.",
         lambda: _convention().status_changes[-1].note if _convention().status == "closed" else None,
-        extra={"status": "closed", "on": today_in_paris().isoformat()}, trace="Statut : Clôturée",
-        resubmit_saves=False,
+        extra={"status": "closed", "on": today_in_paris().isoformat()}, resubmit_saves=False,
     ),
     Case(
         "party", "finance@demo.beta.gouv.fr",
@@ -215,7 +230,7 @@ CASES = [
         "amendment", "finance@demo.beta.gouv.fr", lambda: f"/funding/conventions/{_convention().id}/amendments/new",
         "description", "Prolonge la convention d’un an.", "Ajoute une ligne pour 2022.",
         lambda: _convention().amendments[-1].description if _convention().amendments else None,
-        trace="<td>2</td>", resubmit_saves=False,
+        resubmit_saves=False,
     ),
     Case(
         "meeting", "presidente@demo.beta.gouv.fr", _meeting_url("edit"), "location",
@@ -275,9 +290,8 @@ def test_a_form_submitted_over_a_newer_version_shows_the_conflict_and_saves_noth
     assert refused.status_code == 409, page[:2000]
     assert CONFLICT in page and "Rien n’a été enregistré" in page
     assert "Garder la version enregistrée" in page and "Enregistrer ma version" in page
-    # Their version: in the field's row when the form shows what is stored, else in the latest changes.
-    assert (case.trace or _shown(case.mine)) in page[page.index("conflict-fields"):]
-    assert _shown(case.theirs) in page[page.index("conflict-fields"):]
+    # The field's row: the version stored meanwhile beside the one just submitted.
+    assert (_shown(case.mine), _shown(case.theirs)) in conflict_rows(page).values(), conflict_rows(page)
     assert case.stored() == expected_mine, "the second submission saved something"
     assert audit_count() == events, "the refused submission left an audit event"
 
@@ -420,3 +434,51 @@ def test_a_garbled_version_is_refused_like_a_stale_one(app, demo, make_user):
     assert refused.status_code == 409 and CONFLICT in refused.get_data(as_text=True)
     assert _one(Startup, Startup.slug == "signaux-faibles").pitch != "Une mission."
     assert audit_count() == events
+
+
+def test_a_phase_change_over_a_newer_version_of_the_startup_shows_the_phase_set_meanwhile(app, demo, make_user):
+    url = "/startups/signaux-faibles/phase"
+    db.session.commit()
+    coach = session_for(app, "coach@demo.beta.gouv.fr", DEMO_PASSWORD)
+    admin = session_for(app, make_user("admin").email, PASSWORD)
+    mine, theirs = (edit_form_fields(client.get(url).get_data(as_text=True)) for client in (coach, admin))
+    assert mine["version"] == theirs["version"]
+    before = phase_span_on(startup("signaux-faibles").phase_spans, today_in_paris()).phase
+    target = "consolidation" if before != "consolidation" else "acceleration"
+    saved = _post(coach, url, mine, phase=target, reason="Décision du comité.", confirmed="1")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    spans = len(startup("signaux-faibles").phase_spans)
+    events = audit_count()
+
+    other = "abandon"
+    refused = _post(admin, url, theirs, phase=other, reason="Arrêt décidé.", confirmed="1")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and CONFLICT in page, page[:2000]
+    rows = conflict_rows(page)
+    assert rows["Nouvelle phase"] == ("En consolidation" if target == "consolidation" else "Accélération", "Arrêté")
+    assert rows["Date du changement"][0] == f"{today_in_paris():%d/%m/%Y}"
+    db.session.expire_all()
+    assert len(startup("signaux-faibles").phase_spans) == spans and audit_count() == events
+
+
+def test_a_document_uploaded_over_a_newer_version_of_the_convention_saves_nothing(app, demo, make_user):
+    convention_id = _convention().id
+    url = f"/funding/conventions/{convention_id}/document"
+    db.session.commit()
+    finance = session_for(app, "finance@demo.beta.gouv.fr", DEMO_PASSWORD)
+    admin = session_for(app, make_user("admin").email, PASSWORD)
+    mine, theirs = (edit_form_fields(client.get(url).get_data(as_text=True)) for client in (finance, admin))
+    assert mine["version"] == theirs["version"]
+    pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+    saved = finance.post(url, data={**mine, "document": (BytesIO(pdf), "signee.pdf")})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert _convention().document_name == "signee.pdf"
+    events = audit_count()
+
+    refused = admin.post(url, data={**theirs, "document": (BytesIO(pdf), "autre.pdf")})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and CONFLICT in page and "Rien n’a été enregistré" in page, page[:2000]
+    db.session.expire_all()
+    assert _convention().document_name == "signee.pdf" and audit_count() == events

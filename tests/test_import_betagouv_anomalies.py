@@ -114,6 +114,18 @@ BROKEN = {
         startup_file(more=f"link: https://{'a' * 600}.fr\nevents:\n  - name: other\n    date: 2020-01-01\n    comment: {'b' * 400}\n"),
         {("value_too_long", "skipped")},
     ),
+    "startups/hors-periode.md": (
+        startup_file(
+            "  - name: investigation\n    start: 1850-01-01\n  - name: construction\n    start: 2021-01-01\n",
+            "events:\n  - name: other\n    date: 2150-06-01\n    comment: Trop loin\n",
+        ),
+        {("date_out_of_range", "skipped")},
+    ),
+    "startups/textes-trop-longs.md": (
+        startup_file(more=f"mission: {'m' * 2001}\n").replace("mission: Aider\n", "")
+        + "d" * 50_001 + "\n",
+        {("value_too_long", "skipped")},
+    ),
     "startups/liens-refuses.md": (
         startup_file(more="link: javascript:alert(1)\nrepository: 'data:text/html,<b>x</b>'\nstats_url: exemple.fr\n"),
         {("unsafe_link", "skipped")},
@@ -152,7 +164,7 @@ def test_every_kind_of_broken_file_is_reported_with_what_was_done(app, tmp_path)
     assert all(anomaly.detail for anomaly in report.anomalies)
     assert report.files_read == len(BROKEN)
     # The unparseable files are skipped, every other file is imported.
-    assert report.records["startups"].created == 20
+    assert report.records["startups"].created == 22
     # One more than the files: the sponsor written out that no organisation matched.
     assert report.records["organisations"].created == 4 and report.records["incubators"].created == 2
 
@@ -197,6 +209,13 @@ def test_what_broken_files_leave_in_the_database_is_normalised_and_valid(app, tm
     # A long comment gives a shortened title; the text keeps it whole.
     assert len(trop_long.milestones[0].title) == 300 and trop_long.milestones[0].title.endswith("…")
     assert trop_long.milestones[0].text == "b" * 400
+    # The forms' bounds (portfolio.validation): an out-of-range date or an over-long text is not stored.
+    hors_periode = db.session.scalar(select(Startup).where(Startup.slug == "hors-periode"))
+    assert spans("hors-periode") == [("construction", date(2021, 1, 1), None)]
+    assert hors_periode.milestones == []
+    textes = db.session.scalar(select(Startup).where(Startup.slug == "textes-trop-longs"))
+    assert textes.pitch is None and textes.description is None
+    assert textes.name == "Une startup"
     assert db.session.scalar(select(Organisation).where(Organisation.slug == "idfm")).name == "Île-de-France Mobilités"
     assert db.session.scalar(select(Incubator).where(Incubator.slug == "fantome")).owner is None
     assert db.session.scalar(select(Startup).where(Startup.slug == "yaml-casse")) is None
@@ -208,3 +227,16 @@ def test_broken_files_imported_twice_change_nothing_the_second_time(app, tmp_pat
     second = import_broken(root)
     assert first.changed and not second.changed
     assert len(second.anomalies) == len(first.anomalies)
+
+
+def test_out_of_range_dates_and_over_long_texts_are_reported_in_french(app, tmp_path):
+    report = import_broken(write_registry(tmp_path))
+    out_of_range = [a.detail for a in report.anomalies if a.kind == "date_out_of_range"]
+    assert sorted(out_of_range) == [
+        "la date de l’événement other « 2150-06-01 » est hors de la période acceptée (01/01/1990 – 31/12/2100) : événement ignoré",
+        "le début de la phase investigation « 1850-01-01 » est hors de la période acceptée (01/01/1990 – 31/12/2100) : phase ignorée",
+    ]
+    assert ANOMALY_LABELS["date_out_of_range"] == "Date hors période"
+    too_long = [a.detail for a in report.anomalies if a.file == "startups/textes-trop-longs.md"]
+    assert any("« mission » est trop long (2\u202f001 caractères, 2\u202f000 au plus)" in d for d in too_long), too_long
+    assert any("description ignorée" in d and "50\u202f000 au plus" in d for d in too_long), too_long

@@ -57,6 +57,7 @@ NONE_YET = 0
 _GUARDED = "concurrency_guarded"
 _BUMPED = "concurrency_bumped"
 _ENVIRON = "portfolio.concurrency"
+_SHOWING_STORED = "portfolio.concurrency.stored"
 EMPTY = "(vide)"
 #: How many of the object's latest audit events the conflict page lists.
 RECENT_EVENTS = 5
@@ -93,6 +94,15 @@ def submitted_version() -> int | None:
     if raw is None:
         return None
     return int(raw) if raw.strip().isdigit() else -1
+
+
+def showing_stored() -> bool:
+    """Whether this GET renders the form for the conflict page's "Version enregistrée" column.
+
+    A form that records a new fact (a status change, a departure, an amendment) is prefilled on a
+    GET with a fresh proposal (today, the next number); for the conflict page it is prefilled with
+    the fact stored meanwhile instead, so that the stored value shows beside the submitted one."""
+    return bool(request.environ.get(_SHOWING_STORED))
 
 
 def version_field(obj) -> Markup:
@@ -211,6 +221,7 @@ def _stored_form(form: Form) -> Form | None:
             rendered.append(context["form"])
 
     with current_app.test_request_context(request.full_path, method="GET", base_url=request.host_url):
+        request.environ[_SHOWING_STORED] = True
         with template_rendered.connected_to(keep, current_app._get_current_object()):
             try:
                 view(**(request.view_args or {}))

@@ -96,6 +96,9 @@ def status_change(convention_id: int):
     form = StatusForm()
     if not form.is_submitted():
         form.on.data = today_in_paris()
+        latest = convention.status_changes[-1] if convention.status_changes else None
+        if concurrency.showing_stored() and latest is not None:  # the conflict page: the change made meanwhile
+            form.status.data, form.on.data, form.note.data = latest.status, latest.changed_on, latest.note
     context = {"form": form, "convention": convention}
     if form.validate_on_submit():
         concurrency.check(convention, form)
@@ -121,6 +124,7 @@ def document_upload(convention_id: int):
     max_bytes = current_app.config["FUNDING_MAX_DOCUMENT_BYTES"]
     context = {"form": form, "convention": convention, "max_bytes": max_bytes}
     if form.validate_on_submit():
+        concurrency.check(convention, form)
         upload = form.document.data
         try:
             documents.attach_document(convention, upload.filename, upload.stream, documents.folder(), max_bytes)
@@ -314,6 +318,15 @@ def line_form(convention_id: int, line_id: int | None = None):
     return render_template("funding/line_form.html", **context)
 
 
+def _fill_from_amendment(form, convention, amendment) -> None:
+    """An amendment form prefilled with a recorded amendment: its number, date, text and line amounts."""
+    form.number.data, form.signed_on.data, form.description.data = amendment.number, amendment.signed_on, amendment.description
+    for line, ae, cp in form.line_fields:
+        amounts = next((amount for amount in line.amounts if amount.amendment_id == amendment.id), None)
+        if amounts is not None:
+            ae.data, cp.data = amount_text(amounts.ae), amount_text(amounts.cp)
+
+
 @bp.route("/conventions/<int:convention_id>/amendments/new", methods=["GET", "POST"])
 @requires("funding.edit")
 def amendment_add(convention_id: int):
@@ -321,6 +334,8 @@ def amendment_add(convention_id: int):
     form = amendment_form_for(convention.lines, _startups(), operations.next_amendment_number(convention))
     if not form.is_submitted():
         form.signed_on.data = today_in_paris()
+        if concurrency.showing_stored() and convention.amendments:  # the conflict page: the one recorded meanwhile
+            _fill_from_amendment(form, convention, max(convention.amendments, key=lambda amendment: amendment.number))
     context = {"form": form, "convention": convention, "today": today_in_paris()}
     if form.validate_on_submit():
         concurrency.check(convention, form)

@@ -12,7 +12,7 @@ from portfolio.imports.source import RegistryFile
 from portfolio.imports.values import FileNotes, _kind_of, as_json, day, identifier, organisation_id, text
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.phases import RANK, STOPPED_PHASES, label, normalise_phase
-from portfolio.validation import LINK_LENGTH, web_link_problem
+from portfolio.validation import DESCRIPTION_TEXT, LINK_LENGTH, LONG_TEXT, REASON_TEXT, text_length_problem, web_link_problem
 
 #: Startup fields with a column of their own: registry key -> (column, maximum length).
 STARTUP_COLUMNS = {
@@ -125,7 +125,7 @@ def incubator_record(registry_file: RegistryFile, report: ImportReport) -> Incub
         registry_file.path,
         {
             "name": _title(data, "title", registry_file.slug, notes),
-            "short_description": text(data, "short_description", notes, multiline=True),
+            "short_description": text(data, "short_description", notes, REASON_TEXT, multiline=True),
             "website": link(data, "website", notes),
             "contact": text(data, "contact", notes, 300),
             "address": text(data, "address", notes, 500),
@@ -139,8 +139,8 @@ def startup_record(registry_file: RegistryFile, report: ImportReport, today: dat
     data = registry_file.data
     values = {
         "name": _title(data, "title", registry_file.slug, notes),
-        "pitch": text(data, "mission", notes),
-        "description": registry_file.body.strip() or None,
+        "pitch": text(data, "mission", notes, REASON_TEXT),
+        "description": _description(registry_file.body, notes),
     }
     for key, (column, length) in STARTUP_COLUMNS.items():
         values[column] = link(data, key, notes) if column in LINK_COLUMNS else text(data, key, notes, length)
@@ -197,6 +197,16 @@ def _fast(data: dict, notes: FileNotes) -> "tuple[int | None, Decimal] | None":
         notes("invalid_value", f"« fast.promotion » « {promotion} » n’est pas un numéro : promotion ignorée", SKIPPED)
         promotion = None
     return promotion, amount
+
+
+def _description(body: str, notes: FileNotes) -> str | None:
+    """The file's text after its front matter, within the form's bound for a description."""
+    description = body.strip() or None
+    problem = text_length_problem(description, DESCRIPTION_TEXT) if description else None
+    if problem is not None:
+        notes("value_too_long", f"le texte de la fiche est trop long ({problem}) : description ignorée", SKIPPED)
+        return None
+    return description
 
 
 def link(data: dict, key: str, notes: FileNotes) -> str | None:
@@ -306,7 +316,7 @@ def _spans(data: dict, notes: FileNotes, today: date) -> list[SpanRecord]:
                     NORMALISED,
                 )
                 end = None
-        comment = text(entry, "comment", notes, multiline=True)
+        comment = text(entry, "comment", notes, REASON_TEXT, multiline=True)
         if (phase, start) in spans:
             notes("duplicate_span", f"la phase {phase} du {start:%d/%m/%Y} figure deux fois : gardée une fois", SKIPPED)
             continue
@@ -367,7 +377,7 @@ def _milestones(data: dict, notes: FileNotes) -> list[MilestoneRecord]:
         when = day(entry["date"], f"la date de l’événement {kind or position}", "événement ignoré", notes)
         if when is None:
             continue
-        comment = text(entry, "comment", notes, multiline=True)
+        comment = text(entry, "comment", notes, LONG_TEXT, multiline=True)  # the milestone form's text
         known = kind in MILESTONE_KINDS
         milestone = MilestoneRecord(
             kind=kind if known else "other",

@@ -12,6 +12,7 @@ ANOMALY_LABELS = {
     "missing_date": "Date manquante ou vide",
     "null_value": "Valeur null",
     "invalid_date": "Date invalide",
+    "date_out_of_range": "Date hors période",
     "date_normalised": "Date mal écrite",
     "stray_spaces": "Espaces superflus",
     "unknown_incubator": "Incubateur inconnu",

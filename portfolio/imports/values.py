@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from portfolio.imports.report import NORMALISED, SKIPPED, ImportReport
+from portfolio.validation import FIRST_DAY, LAST_DAY, SHORT_TEXT, supported_day, text_length_problem
 
 DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 ORGANISATION_REFERENCE = "/organisations/"
@@ -23,8 +24,9 @@ class FileNotes:
         self.report.anomaly(self.path, kind, detail, action)
 
 
-def text(data: dict, key: str, notes: FileNotes, max_length: int | None = None, multiline: bool = False) -> str | None:
-    """The text of field `key` without surrounding spaces, or None when absent, empty or unusable."""
+def text(data: dict, key: str, notes: FileNotes, max_length: int = SHORT_TEXT, multiline: bool = False) -> str | None:
+    """The text of field `key` without surrounding spaces, or None when absent, empty, unusable or
+    longer than the forms accept for the same field (`max_length`, portfolio.validation's bounds)."""
     if key not in data:
         return None
     value = data[key]
@@ -44,8 +46,9 @@ def text(data: dict, key: str, notes: FileNotes, max_length: int | None = None, 
         return None
     if stripped != value and not multiline:
         notes("stray_spaces", f"espaces superflus autour du champ « {key} » : retirés", NORMALISED)
-    if max_length is not None and len(stripped) > max_length:
-        notes("value_too_long", f"« {key} » dépasse {max_length} caractères : champ ignoré", SKIPPED)
+    problem = text_length_problem(stripped, max_length)
+    if problem is not None:
+        notes("value_too_long", f"« {key} » est trop long ({problem}) : champ ignoré", SKIPPED)
         return None
     return stripped
 
@@ -73,9 +76,9 @@ def day(value: Any, what: str, consequence: str, notes: FileNotes) -> date | Non
     """The date written in a file; None (reported, with `consequence`) when it is not a date."""
     if isinstance(value, datetime):
         notes("date_normalised", f"{what} « {value} » a une heure : seule la date {value:%Y-%m-%d} est gardée", NORMALISED)
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return day(value.isoformat(), what, consequence, notes)
     if value is None:
         notes("null_value", f"{what} vaut null : {consequence}", SKIPPED)
         return None
@@ -92,6 +95,14 @@ def day(value: Any, what: str, consequence: str, notes: FileNotes) -> date | Non
                 found = date(*(int(part) for part in match.groups()))
             except ValueError:
                 notes("invalid_date", f"{what} « {written} » n’existe pas : {consequence}", SKIPPED)
+                return None
+            if not supported_day(found):
+                notes(
+                    "date_out_of_range",
+                    f"{what} « {written} » est hors de la période acceptée "
+                    f"({FIRST_DAY:%d/%m/%Y} – {LAST_DAY:%d/%m/%Y}) : {consequence}",
+                    SKIPPED,
+                )
                 return None
             if written != found.isoformat():
                 notes("date_normalised", f"{what} « {written} » lue comme {found.isoformat()}", NORMALISED)

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from portfolio.forms import LONG_TEXT, REQUIRED, Form, bounded, choices
+from portfolio.forms import DESCRIPTION_TEXT, LONG_TEXT, REQUIRED, Form, bounded, choices
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.operations import StartupError, parse_value
 from portfolio.startups.phases import PHASE_LABELS
@@ -34,7 +34,7 @@ class StartupForm(Form):
         description="Lettres minuscules, chiffres et tirets ; déduit du nom s’il est laissé vide. Il ne change plus ensuite.",
     )
     pitch = TextAreaField("Mission (pitch)", validators=[Optional(), bounded(2000)])
-    description = TextAreaField("Description : le problème, la solution", validators=[Optional(), bounded(LONG_TEXT)])
+    description = TextAreaField("Description : le problème, la solution", validators=[Optional(), bounded(DESCRIPTION_TEXT)])
     incubator = SelectField("Incubateur principal", validators=[DataRequired("Choisissez l’incubateur principal.")])
     co_incubators = SelectMultipleField("Co-incubateurs", validators=[Optional()])
     porteur = SelectField("Porteur (administration)", validators=[Optional()])

@@ -165,8 +165,12 @@ def phase_change(slug: str):
     form = PhaseChangeForm()
     if not form.is_submitted():
         form.on.data = today_in_paris()
+        latest = max(startup.phase_spans, key=lambda span: (span.start, span.id), default=None)
+        if concurrency.showing_stored() and latest is not None:  # the conflict page: the phase set meanwhile
+            form.phase.data, form.on.data = latest.phase, latest.start
     context = {"form": form, "startup": startup, "current": phase_span_on(startup.phase_spans, today_in_paris())}
     if form.validate_on_submit():
+        concurrency.check(startup, form)
         try:
             span = operations.change_phase(
                 startup,
@@ -258,7 +262,8 @@ def team_end(slug: str, member_id: int):
     member = _child_or_404(TeamMember, member_id, startup)
     form = TeamEndForm()
     if not form.is_submitted():
-        form.end.data = today_in_paris()
+        # The conflict page shows the departure recorded meanwhile; a fresh form proposes today.
+        form.end.data = member.end if concurrency.showing_stored() and member.end else today_in_paris()
     context = {"form": form, "startup": startup, "member": member}
     if form.validate_on_submit():
         concurrency.check(member, form)
