@@ -159,7 +159,7 @@ def lines_csv():
     return _export(_lines, "lignes-de-financement", "csv")
 
 
-@bp.route("/lines.xlsx")
+@bp.route("/lines/export.xlsx")
 @requires("funding.view")
 def lines_xlsx():
     return _export(_lines, "lignes-de-financement", "xlsx")
@@ -171,7 +171,7 @@ def conventions_csv():
     return _export(_conventions, "conventions", "csv")
 
 
-@bp.route("/conventions.xlsx")
+@bp.route("/conventions/export.xlsx")
 @requires("funding.view")
 def conventions_xlsx():
     return _export(_conventions, "conventions", "xlsx")
