@@ -94,3 +94,23 @@ def test_every_page_below_home_has_a_breadcrumb_without_a_doubled_crumb(client, 
     assert len(checked) >= 40, checked
     for admin_url in ("/admin/users", "/admin/audit", "/admin/import", "/admin/reminders", "/admin/outbox"):
         assert admin_url in checked
+
+
+def test_every_icon_the_templates_use_is_in_the_dsfr_css_the_pages_load():
+    """An icon class missing from dsfr.min.css and utility/icons/icons.min.css (the two sheets
+    base.html loads, copied by the Makefile's assets target) shows a filled square."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    sheets = [root / "portfolio/static/dsfr" / name for name in ("dsfr.min.css", "utility/icons/icons.min.css")]
+    if not all(sheet.exists() for sheet in sheets):
+        dist = root / "node_modules/@gouvfr/dsfr/dist"
+        sheets = [dist / name for name in ("dsfr.min.css", "utility/icons/icons.min.css")]
+    if not all(sheet.exists() for sheet in sheets):
+        pytest.skip("DSFR assets not installed (make assets)")
+    css = "".join(sheet.read_text() for sheet in sheets)
+    used = {name for path in (root / "templates").rglob("*.html")
+            for name in re.findall(r"\bfr-icon-[a-z0-9-]+", path.read_text())}
+    assert used, "no icon found in the templates"
+    missing = sorted(name for name in used if f".{name}:" not in css and f".{name}::" not in css)
+    assert missing == []

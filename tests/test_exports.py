@@ -16,9 +16,9 @@ from portfolio.core.exports import Column, Table, csv_text, xlsx_bytes
 
 CSV_URLS = {
     "/startups/export.csv": "/startups/export.xlsx",
-    "/governance/next-committees.csv": "/governance/next-committees.xlsx",
-    "/funding/lines.csv": "/funding/lines.xlsx",
-    "/funding/conventions.csv": "/funding/conventions.xlsx",
+    "/governance/next-committees.csv": "/governance/next-committees/export.xlsx",
+    "/funding/lines.csv": "/funding/lines/export.xlsx",
+    "/funding/conventions.csv": "/funding/conventions/export.xlsx",
 }
 #: LibreOffice's CSV import options: comma, double quote, UTF-8 (character set 76) — what its import
 #: dialog reads for a file that starts with a UTF-8 byte-order mark.
@@ -101,7 +101,7 @@ def test_each_xlsx_has_the_csv_rows_under_french_headers(app, demo, client, admi
 
 
 def test_the_lines_xlsx_has_amounts_as_numbers_and_codes_as_text(app, demo, client, admin):
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/funding/lines.xlsx?on=2024-01-01").get_data())).active
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/funding/lines/export.xlsx?on=2024-01-01").get_data())).active
     headers = [cell.value for cell in sheet[1]]
     row = dict(zip(headers, sheet[2]))
     assert row["CP (€)"].data_type == "n" and isinstance(row["CP (€)"].value, (int, float))

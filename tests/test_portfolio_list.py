@@ -125,6 +125,10 @@ def test_list_shows_each_startup_with_its_phase_incubator_sponsors_and_time_in_p
         ({"incubator": "dinum", "phase": "acceleration"}, ["place-des-entreprises"]),
         ({"sponsor": "urssaf"}, ["place-des-entreprises"]),
         ({"sponsor": "dge"}, ["place-des-entreprises", "signaux-faibles"]),
+        # The type-ahead's text as a person types or picks it: the listed name, the acronym, the name.
+        ({"sponsor": "URSSAF — Urssaf Caisse nationale"}, ["place-des-entreprises"]),
+        ({"sponsor": "DGE"}, ["place-des-entreprises", "signaux-faibles"]),
+        ({"sponsor": " direction generale des entreprises "}, ["place-des-entreprises", "signaux-faibles"]),
         ({"q": "SIGNAUX"}, ["signaux-faibles"]),
         ({"q": "économie"}, ["ecole-inclusive"]),
         ({"q": "ECOLE"}, ["ecole-inclusive"]),
@@ -310,6 +314,8 @@ def test_a_formula_in_a_name_is_neutralised_in_the_export(client, viewer):
         ({"phase": "licorne"}, "Phase inconnue : « licorne »"),
         ({"incubator": "nulle-part"}, "Incubateur inconnu : « nulle-part »"),
         ({"sponsor": "anct"}, "Sponsor inconnu : « anct »"),
+        ({"sponsor": "Agence nationale de la cohésion des territoires"},
+         "Sponsor inconnu : « Agence nationale de la cohésion des territoires »"),
         ({"sort": "taille"}, "Tri inconnu : « taille »"),
         ({"flag": "rouge"}, "Signalement inconnu : « rouge »"),
     ],
@@ -446,3 +452,14 @@ def test_a_phase_change_shows_on_the_very_next_list_request(app, client, world, 
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     after = client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True)
     assert phase_shown(after) == "Accélération"
+
+
+def test_the_sponsor_filter_is_a_text_field_with_a_datalist_not_a_long_select(client, viewer):
+    """Works without any script: the browser offers the <datalist>'s organisations as one types."""
+    page = client.get("/startups/", query_string={"sponsor": "dge"}).get_data(as_text=True)
+    assert '<select' not in page.split('name="sponsor"')[0].rsplit("<div", 1)[-1]
+    field = re.search(r'<input[^>]*name="sponsor"[^>]*>', page).group(0)
+    assert 'list="sponsor-options"' in field and 'value="dge"' in field
+    datalist = re.search(r'<datalist id="sponsor-options">(.*?)</datalist>', page, re.S).group(1)
+    assert re.findall(r'<option value="([^"]+)">', datalist) == ["dge", "urssaf"]  # those sponsoring, by name
+    assert '<option value="urssaf">URSSAF — Urssaf Caisse nationale</option>' in datalist

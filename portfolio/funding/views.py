@@ -144,7 +144,7 @@ def lines_csv():
     return _export(_lines, "lignes-de-financement", "csv")
 
 
-@bp.route("/lines.xlsx")
+@bp.route("/lines/export.xlsx")
 @requires("funding.view")
 def lines_xlsx():
     return _export(_lines, "lignes-de-financement", "xlsx")
@@ -156,7 +156,7 @@ def conventions_csv():
     return _export(_conventions, "conventions", "csv")
 
 
-@bp.route("/conventions.xlsx")
+@bp.route("/conventions/export.xlsx")
 @requires("funding.view")
 def conventions_xlsx():
     return _export(_conventions, "conventions", "xlsx")
@@ -168,7 +168,7 @@ def grants_csv():
     return exports.csv_response(funding_exports.grants_table(queries.export_grants()), f"subventions-{today_in_paris().isoformat()}")
 
 
-@bp.route("/grants.xlsx")
+@bp.route("/grants/export.xlsx")
 @requires("funding.view")
 def grants_xlsx():
     return exports.xlsx_response(funding_exports.grants_table(queries.export_grants()), f"subventions-{today_in_paris().isoformat()}")

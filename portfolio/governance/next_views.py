@@ -133,7 +133,7 @@ def next_committees_csv():
     return _export("csv")
 
 
-@bp.route("/next-committees.xlsx")
+@bp.route("/next-committees/export.xlsx")
 @requires("governance.next")
 def next_committees_xlsx():
     return _export("xlsx")

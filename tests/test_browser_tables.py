@@ -1,0 +1,40 @@
+"""The tables people come to read: at 1280 px each fits its box (no sideways scrolling) with the
+columns its reader comes for; at 375 px the page is no wider than the phone."""
+import pytest
+from playwright.sync_api import expect
+
+from conftest import browser_login
+from portfolio.demo.data import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# url, test id of the table, the columns its reader comes for
+TABLES = [
+    ("/startups/", "portfolio-table", ["Startup", "Incubateur", "Phase et depuis", "Signalements", "Prochain comité"]),
+    ("/governance/next-committees", "next-committees-table", ["Startup", "Statut", "Prochain comité", "Dernier comité et financement"]),
+    ("/governance/meetings", "meeting-table", ["Date", "Réunion", "Startups examinées", "Statut"]),
+    ("/funding/", "conventions", ["Référence", "Statut", "Totaux", "Alertes"]),
+    ("/admin/audit", "history", ["Quand et qui", "Objet", "Action", "Changement"]),
+]
+
+OVERFLOW = """(testid) => {
+  const table = document.querySelector(`[data-testid="${testid}"] table`);
+  const box = table.closest('.fr-table__wrapper') || table.parentElement;
+  return {table: table.scrollWidth, box: box.clientWidth,
+          page: document.documentElement.scrollWidth, view: window.innerWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_each_table_shows_its_columns_without_overflow(page, demo, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, "admin@demo.beta.gouv.fr", DEMO_PASSWORD)
+    for url, testid, columns in TABLES:
+        response = page.goto(url)
+        assert response.status == 200, url
+        table = page.get_by_test_id(testid)
+        expect(table.locator("thead th")).to_have_text(columns)
+        sizes = page.evaluate(OVERFLOW, testid)
+        assert sizes["page"] <= sizes["view"], (url, width, sizes)
+        if width == 1280:
+            assert sizes["table"] <= sizes["box"] + 2, (url, width, sizes)
