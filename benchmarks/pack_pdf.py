@@ -19,7 +19,7 @@ from run import prepare_database  # noqa: E402
 
 CODE = r'''
 import statistics, sys, time
-from datetime import timedelta
+from datetime import time as time_, timedelta
 from sqlalchemy import func, select
 from flask_login import login_user
 from wsgi import app
@@ -34,12 +34,16 @@ times = int(sys.argv[1])
 with app.test_request_context():
     admin = db.session.scalar(select(User).where(User.email.like("admin%")).limit(1)) or db.session.scalar(select(User).limit(1))
     login_user(admin)
-    startups = db.session.scalars(select(Startup).join(Indicator).group_by(Startup.id).order_by(func.count(Indicator.id).desc()).limit(6)).all()
-    if len(startups) < 6:
-        startups = db.session.scalars(select(Startup).limit(6)).all()
-    meeting = operations.schedule_meeting("investment_committee", today_in_paris() + timedelta(days=30), None, admin, title="Comité de benchmark")
+    startups = db.session.scalars(select(Startup).join(Indicator).group_by(Startup.id).order_by(func.count(Indicator.id).desc()).limit(200)).all()
+    meeting = operations.schedule_meeting("investment_committee", today_in_paris() + timedelta(days=30), time_(14, 0), admin, title="Comité de benchmark", location="Salle 1")
     for startup in startups:
-        operations.add_review(meeting, startup)
+        if len(meeting.reviews) == 6:
+            break
+        try:
+            with db.session.begin_nested():
+                operations.add_review(meeting, startup)
+        except operations.GovernanceError:
+            continue  # a stopped startup no longer goes to committee
     db.session.commit()
     durations = []
     for _ in range(times):
