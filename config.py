@@ -66,6 +66,8 @@ class Config:
         os.environ.get("MAIL_DEFAULT_SENDER") or os.environ.get("MAIL_FROM") or "Portfolio <portfolio@localhost>"
     )
     MAIL_TIMEOUT_SECONDS = int(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
+    #: The committee's pack is attached to its e-mails up to this size; above, the e-mail links to it.
+    PACK_ATTACHMENT_MAX_BYTES = int(os.environ.get("PACK_ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
     #: The site's address as people reach it, for the links in e-mails (built outside any request).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
     #: Sign-in with an OpenID Connect provider (ProConnect): on when the discovery URL and the client id are set.

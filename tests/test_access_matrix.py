@@ -156,6 +156,7 @@ EXPECTED = {
     "governance.meeting_record_past": {"GET": MEETING_SCHEDULERS, "POST": MEETING_SCHEDULERS},
     "governance.meeting_detail": {"GET": SAMPLE_MEETING_READERS},
     "governance.pack": {"GET": SAMPLE_MEETING_READERS},
+    "governance.pack_pdf": {"GET": SAMPLE_MEETING_READERS},
     "governance.meeting_edit": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
     "governance.meeting_cancel": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},
     "governance.meeting_close": {"GET": SAMPLE_MEETING_MANAGERS, "POST": SAMPLE_MEETING_MANAGERS},

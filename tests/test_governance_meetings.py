@@ -301,10 +301,10 @@ def test_sending_the_pack_records_when_and_to_whom(demo, as_persona):
     db.session.commit()
     client = as_persona("presidente@demo.beta.gouv.fr")
     confirmation = client.get(f"/governance/meetings/{meeting.id}/send").get_data(as_text=True)
-    assert "n’envoie pas encore de courriel" in confirmation
+    assert "Envoyer le dossier (PDF) par courriel" in confirmation
     response = post_form(client, f"/governance/meetings/{meeting.id}/send", follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "Envoi enregistré" in page
+    assert "Dossier envoyé" in page
     db.session.expire_all()
     assert meeting.pack_sent_to == ["jeanne@dge.gouv.fr", "presidente@demo.beta.gouv.fr"]
     assert utcnow() - meeting.pack_sent_at < timedelta(minutes=1)

@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Iterator, Mapping
 
+from sqlalchemy import update
+
 from portfolio.audit.tracking import described
 from portfolio.extensions import db
 from portfolio.funding.amounts import AmountError, parse_amount
@@ -492,15 +494,29 @@ def pack_recipients(meeting: Meeting) -> list[str]:
     return sorted({participant.email.lower() for participant in meeting.participants if participant.email})
 
 
-def send_pack(meeting: Meeting, now: datetime | None = None) -> list[str]:
-    """Record that the pack went out now, to the participants' addresses (sending again records again).
-    No e-mail leaves here: the reminders' sender reads what is recorded."""
+def send_pack(meeting: Meeting, now: datetime | None = None, confirmed: bool = False) -> list[str]:
+    """Claim the pack's sending: record now and the participants' addresses, before any e-mail
+    leaves (`pack_mail.deliver` sends them), so a retry cannot send twice. A pack already sent
+    raises `NeedsConfirmation` unless `confirmed`; a concurrent send of the same pack is refused."""
+    from portfolio.startups.operations import NeedsConfirmation
+
     ensure_open(meeting, "le dossier ne peut plus être envoyé")
     recipients = pack_recipients(meeting)
     if not recipients:
         raise GovernanceError("Aucun participant n’a d’adresse électronique : ajoutez-en avant d’envoyer le dossier.")
+    seen = meeting.pack_sent_at
+    if seen is not None and not confirmed:
+        raise NeedsConfirmation(
+            f"Le dossier a déjà été envoyé le {to_paris(seen):%d/%m/%Y à %H:%M} "
+            f"à {len(meeting.pack_sent_to or [])} destinataire(s). L’envoyer de nouveau à : {', '.join(recipients)} ?"
+        )
+    stamp = now or utcnow()
+    unchanged = Meeting.pack_sent_at.is_(None) if seen is None else Meeting.pack_sent_at == seen
+    claim = update(Meeting).where(Meeting.id == meeting.id, unchanged).values(pack_sent_at=stamp)
+    if db.session.execute(claim.execution_options(synchronize_session=False)).rowcount != 1:
+        raise GovernanceError("Le dossier vient d’être envoyé par quelqu’un d’autre : il n’a pas été envoyé de nouveau.")
     with described(action="send_pack"):
-        meeting.pack_sent_at = now or utcnow()
+        meeting.pack_sent_at = stamp
         meeting.pack_sent_to = recipients
         db.session.flush()
     return recipients

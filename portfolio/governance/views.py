@@ -7,7 +7,7 @@ follow-ups) in `review_views`.
 Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
 redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -17,7 +17,7 @@ from portfolio.core import concurrency
 from portfolio.core.french import counted
 from portfolio.core.errors import render_error
 from portfolio.extensions import db
-from portfolio.governance import decisions, operations
+from portfolio.governance import decisions, operations, pack_mail
 from portfolio.governance.dossier import (
     PREPARATION_STATUSES,
     agenda,
@@ -28,6 +28,10 @@ from portfolio.governance.dossier import (
     preparation_status,
 )
 from portfolio.governance.forms import MeetingForm
+from portfolio.startups.operations import NeedsConfirmation
+from wtforms import HiddenField
+from portfolio.governance.pack_pdf import pack_filename
+from portfolio.governance.pack_pdf import pack_pdf as pack_pdf_bytes
 from portfolio.governance.models import (
     ACTION_STATUSES,
     DECISION_OUTCOMES,
@@ -231,6 +235,17 @@ def pack(meeting_id: int):
     )
 
 
+@bp.route("/meetings/<int:meeting_id>/pack.pdf")
+@requires("meeting.view")
+def pack_pdf(meeting_id: int):
+    meeting = load_meeting(meeting_id, full=True)
+    authorize("meeting.view", meeting)
+    response = make_response(pack_pdf_bytes(meeting, today_in_paris()))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
+    return response
+
+
 def confirm_page(meeting, title: str, question: str, confirm_label: str, form=None):
     """The confirmation page of a destructive action on the meeting."""
     return render_template(
@@ -251,26 +266,42 @@ def rule_broken(meeting, error: Exception, anchor: str | None = None):
     return redirect(meeting_url(meeting, anchor))
 
 
+class SendPackForm(ConfirmForm):
+    """The confirmation of a send; `confirmed` is set once a second send was confirmed."""
+
+    confirmed = HiddenField(default="")
+
+
 @bp.route("/meetings/<int:meeting_id>/send", methods=["GET", "POST"])
 @requires("meeting.manage")
 def pack_send(meeting_id: int):
     meeting = managed_meeting(meeting_id)
-    form = ConfirmForm()
+    form = SendPackForm()
+    title = "Envoyer le dossier"
     if form.validate_on_submit():
         try:
-            recipients = operations.send_pack(meeting)
+            recipients = operations.send_pack(meeting, confirmed=form.confirmed.data == "1")
+        except NeedsConfirmation as question:
+            db.session.rollback()
+            form.confirmed.data = "1"
+            return confirm_page(meeting, title, str(question), "Envoyer de nouveau", form)
         except operations.GovernanceError as error:
             return rule_broken(meeting, error, "dossier")
+        # The claim is committed before any e-mail leaves: a retry cannot send twice.
         db.session.commit()
-        flash(f"Envoi enregistré : dossier noté comme envoyé à {counted(len(recipients), 'destinataire')}.", "success")
+        pdf = pack_pdf_bytes(load_meeting(meeting.id, full=True), today_in_paris())
+        failed = pack_mail.deliver(meeting, recipients, pdf)
+        db.session.commit()
+        sent = len(recipients) - len(failed)
+        flash(f"Dossier envoyé par courriel à {counted(sent, 'destinataire')}.", "success")
+        if failed:
+            flash(f"Envoi impossible à : {', '.join(failed)}. Transmettez-leur le PDF vous-même.", "error")
         return redirect(meeting_url(meeting, "dossier"))
     recipients = operations.pack_recipients(meeting)
     question = (
-        f"Enregistrer l’envoi du dossier à : {', '.join(recipients) or 'aucun participant n’a d’adresse'} ? "
-        "L’application enregistre la date et les destinataires ; elle n’envoie pas encore de courriel : "
-        "transmettez vous-même le dossier imprimable."
+        f"Envoyer le dossier (PDF) par courriel à : {', '.join(recipients) or 'aucun participant n’a d’adresse'} ?"
     )
-    return confirm_page(meeting, "Enregistrer l’envoi du dossier", question, "Enregistrer l’envoi", form)
+    return confirm_page(meeting, title, question, "Envoyer le dossier", form)
 
 
 @bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])

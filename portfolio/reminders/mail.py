@@ -3,7 +3,9 @@
 the application, and nothing leaves the machine)."""
 import smtplib
 from dataclasses import dataclass
+from email import encoders
 from email.header import Header
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
@@ -16,6 +18,15 @@ from portfolio.timeutil import utcnow
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (the outbox keeps one per message)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     """One e-mail to one person: French text and HTML bodies."""
 
@@ -25,6 +36,7 @@ class Message:
     html: str
     #: How many notifications it carries (a digest carries several).
     notification_count: int = 1
+    attachments: tuple[Attachment, ...] = ()
 
 
 class MailError(RuntimeError):
@@ -38,7 +50,8 @@ def as_email(message: Message, sender: str) -> MIMEMultipart:
     subject into adjacent encoded-words with the spaces between them outside, which readers drop
     (RFC 2047 §6.2): "l’usage réel" arrived as "l’usageréel". `Header` keeps the spaces inside.
     """
-    email = MIMEMultipart("alternative")
+    body = MIMEMultipart("alternative")
+    email = MIMEMultipart("mixed") if message.attachments else body
     email["From"] = _address(sender)
     email["To"] = _address(message.to)
     email["Subject"] = Header(message.subject, "utf-8")
@@ -47,8 +60,17 @@ def as_email(message: Message, sender: str) -> MIMEMultipart:
     email["Content-Language"] = "fr"
     # Tells mail servers and clients not to answer it automatically (RFC 3834).
     email["Auto-Submitted"] = "auto-generated"
-    email.attach(MIMEText(message.text, "plain", "utf-8"))
-    email.attach(MIMEText(message.html, "html", "utf-8"))
+    body.attach(MIMEText(message.text, "plain", "utf-8"))
+    body.attach(MIMEText(message.html, "html", "utf-8"))
+    if message.attachments:
+        email.attach(body)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(attachment.data)
+        encoders.encode_base64(part)
+        part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+        email.attach(part)
     return email
 
 
@@ -68,6 +90,9 @@ class OutboxBackend:
         self.sender = config["MAIL_DEFAULT_SENDER"]
 
     def send(self, message: Message) -> None:
+        if len(message.attachments) > 1:
+            raise MailError("La boîte d’envoi ne garde qu’une pièce jointe par message.")
+        attachment = message.attachments[0] if message.attachments else None
         db.session.add(
             OutboxMessage(
                 sender=self.sender,
@@ -76,6 +101,9 @@ class OutboxBackend:
                 text_body=message.text,
                 html_body=message.html,
                 notification_count=message.notification_count,
+                attachment_filename=attachment.filename if attachment else None,
+                attachment_type=attachment.content_type if attachment else None,
+                attachment_data=attachment.data if attachment else None,
             )
         )
         db.session.flush()

@@ -3,7 +3,7 @@
 delivery preference, and the outbox where e-mails land when no SMTP server is configured."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portfolio.accounts.models import User
@@ -225,6 +225,10 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str] = mapped_column(Text)
     #: How many notifications the message carries (more than one for a digest).
     notification_count: Mapped[int] = mapped_column(Integer, default=1)
+    #: The attached file, if any (the committee's pack as a PDF).
+    attachment_filename: Mapped[str | None] = mapped_column(String(300))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     def __str__(self) -> str:
         return self.subject

@@ -1,0 +1,65 @@
+"""The meeting's pack as a PDF: the printable page's own body (`governance/_pack_body.html`)
+rendered by WeasyPrint with the served DSFR stylesheet and the pack's print stylesheet.
+
+Static files are read from the application's static folder by `local_fetcher`: WeasyPrint never
+opens a network connection (any other URL is refused), so rendering needs no server running.
+"""
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+
+from portfolio.governance.dossier import dossiers, missing_preparations
+from portfolio.governance.models import Meeting
+
+#: The fake origin the rendered HTML is resolved against; only its /static/ files are served.
+BASE_URL = "http://pack.invalid/"
+
+
+def local_fetcher():
+    """A WeasyPrint URL fetcher serving /static/… from the static folder and data: URLs; any
+    other URL is refused (never fetched over HTTP)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    static_url = (current_app.static_url_path or "/static").rstrip("/") + "/"
+    folder = Path(current_app.static_folder).resolve()
+    origin = urlsplit(BASE_URL).netloc
+
+    class LocalFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parts = urlsplit(url)
+            if parts.netloc != origin or not parts.path.startswith(static_url):
+                raise ValueError(f"not fetched: {url}")
+            path = (folder / unquote(parts.path[len(static_url):])).resolve()
+            if folder not in path.parents or not path.is_file():
+                raise ValueError(f"no such static file: {url}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return LocalFetcher(allowed_protocols=("http", "data"))
+
+
+def pack_html(meeting: Meeting, today) -> str:
+    """The pack's HTML for paper: the printable page's body, without the site's header and footer."""
+    return render_template(
+        "governance/pack_pdf.html",
+        meeting=meeting,
+        dossiers=dossiers(meeting, today),
+        missing=missing_preparations(meeting),
+        today=today,
+        for_pdf=True,
+    )
+
+
+def pack_pdf(meeting: Meeting, today) -> bytes:
+    """The PDF of the meeting's pack (the meeting loaded with `load_meeting(…, full=True)`)."""
+    from weasyprint import HTML
+
+    return HTML(string=pack_html(meeting, today), base_url=BASE_URL, url_fetcher=local_fetcher()).write_pdf()
+
+
+def pack_filename(meeting: Meeting) -> str:
+    return f"dossier-comite-{meeting.id}-{meeting.starts_at:%Y-%m-%d}.pdf"
