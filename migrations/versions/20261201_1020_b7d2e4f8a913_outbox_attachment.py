@@ -1,13 +1,13 @@
 """The outbox keeps a message's attachment (the committee's pack as a PDF).
 
 Revision ID: b7d2e4f8a913
-Revises: e3f1a7c59b20
+Revises: b7d2e4f19a61
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "b7d2e4f8a913"
-down_revision = "e3f1a7c59b20"
+down_revision = 'b7d2e4f19a61'
 branch_labels = None
 depends_on = None
 

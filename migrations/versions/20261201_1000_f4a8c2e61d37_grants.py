@@ -1,7 +1,7 @@
 """grants: funding outside conventions (the registry's FAST grants)
 
 Revision ID: f4a8c2e61d37
-Revises: e3f1a7c59b20
+Revises: f4b2c8d61a37
 Create Date: 2026-12-01 23:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f4a8c2e61d37'
-down_revision = 'e3f1a7c59b20'
+down_revision = 'f4b2c8d61a37'
 branch_labels = None
 depends_on = None
 

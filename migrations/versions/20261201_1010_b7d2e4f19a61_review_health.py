@@ -1,7 +1,7 @@
 """reviews: the chair's health of the startup (level, reason, day, by whom); the status row keeps the latest
 
 Revision ID: b7d2e4f19a61
-Revises: e3f1a7c59b20
+Revises: f4a8c2e61d37
 Create Date: 2026-12-01 23:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d2e4f19a61'
-down_revision = 'e3f1a7c59b20'
+down_revision = 'f4a8c2e61d37'
 branch_labels = None
 depends_on = None
 
