@@ -176,48 +176,39 @@ def _bound_inputs(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Each domain's URL map is its `blueprint.py` (the view modules hold only views)."""
+    from portfolio.accounts import blueprint as accounts
     from portfolio.accounts.access import refuse_undeclared_endpoints
-    from portfolio.accounts.account_views import bp as account_bp
-    from portfolio.accounts.sign_in_views import bp as sign_in_bp
-    from portfolio.accounts.views import bp as accounts_bp
-    from portfolio.api import v1 as api_v1
-    from portfolio.api.docs_views import bp as api_docs_bp
-    from portfolio.api.token_views import bp as api_tokens_bp
-    from portfolio.api.views import bp as api_bp
-    from portfolio.audit.views import bp as audit_bp
-    from portfolio.core import errors
-    from portfolio.core.views import bp as core_bp
-    from portfolio.funding.report_views import bp as funding_reports_bp
-    from portfolio.funding.views import bp as funding_bp
-    from portfolio.governance.calendar_views import bp as governance_calendar_bp
-    from portfolio.governance.next_views import bp as governance_next_bp
-    from portfolio.governance.views import bp as governance_bp
-    from portfolio.imports.views import bp as imports_bp
-    from portfolio.opendata.views import bp as opendata_bp
-    from portfolio.reminders.views import bp as reminders_bp
-    from portfolio.startups.list_views import bp as portfolio_bp
-    from portfolio.startups.views import bp as startups_bp
+    from portfolio.api import blueprint as api, v1 as api_v1
+    from portfolio.audit import blueprint as audit
+    from portfolio.core import blueprint as core, errors
+    from portfolio.funding import blueprint as funding
+    from portfolio.governance import blueprint as governance
+    from portfolio.imports import blueprint as imports
+    from portfolio.opendata import blueprint as opendata
+    from portfolio.reminders import blueprint as reminders
+    from portfolio.startups import blueprint as startups
 
     app.before_request(refuse_undeclared_endpoints)
     for blueprint in (
-        core_bp,
-        accounts_bp,
-        sign_in_bp,
-        account_bp,
-        audit_bp,
-        imports_bp,
-        portfolio_bp,
-        startups_bp,
-        funding_bp,
-        funding_reports_bp,
-        governance_bp,
-        governance_next_bp,
-        governance_calendar_bp,
-        reminders_bp,
-        api_bp,
-        api_docs_bp,
-        api_tokens_bp,
-        opendata_bp,
+        core.core,
+        accounts.accounts,
+        accounts.sign_in,
+        accounts.account,
+        audit.audit,
+        imports.imports,
+        startups.portfolio_list,
+        startups.startups,
+        funding.funding,
+        funding.funding_reports,
+        governance.governance,
+        governance.governance_next,
+        governance.governance_calendar,
+        reminders.reminders,
+        api.api,
+        api.api_docs,
+        api.api_tokens,
+        opendata.opendata,
     ):
         app.register_blueprint(blueprint)
     api_v1.init_app(app)  # before errors.register, whose handler replaces flask-smorest's
@@ -232,10 +223,16 @@ def _register_template_helpers(app: Flask) -> None:
     from portfolio.audit import wording
     from portfolio.core import french, markdown
     from portfolio.funding.amounts import format_euros
+    from portfolio.funding.charts import percent
+    from portfolio.startups.charts import format_number
+    from portfolio.startups.phases import label as phase_label
     from portfolio.timeutil import format_date, format_datetime
     from portfolio.validation import safe_href
 
     app.jinja_env.filters["euros"] = format_euros
+    app.jinja_env.filters["share"] = percent
+    app.jinja_env.filters["number_fr"] = format_number
+    app.jinja_env.filters["phase_fr"] = phase_label
     # Links stored before the shared validation, or by any way in: an href only for http(s).
     app.jinja_env.filters["web_link"] = safe_href
     app.jinja_env.filters["datetime_fr"] = format_datetime

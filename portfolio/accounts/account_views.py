@@ -1,13 +1,11 @@
 """The person's own account page (/compte: password change) and the admin's invitation by e-mail."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
 from portfolio.accounts import oidc, operations, sign_in
 from portfolio.accounts.access import requires
 from portfolio.accounts.sign_in_forms import InviteForm, PasswordChangeForm
 from portfolio.extensions import db
-
-bp = Blueprint("account", __name__)
 
 
 def _may_change_password(user) -> bool:
@@ -28,13 +26,11 @@ def _account_page(form: PasswordChangeForm, status: int = 200):
     )
 
 
-@bp.route("/compte")
 @requires("home.view")
 def show():
     return _account_page(PasswordChangeForm())
 
 
-@bp.route("/compte/mot-de-passe", methods=["POST"])
 @requires("home.view")
 def password_change():
     user = current_user._get_current_object()
@@ -56,7 +52,6 @@ def password_change():
     return _account_page(form, 422)
 
 
-@bp.route("/admin/users/invite", methods=["GET", "POST"])
 @requires("users.manage")
 def invite():
     form = InviteForm()

@@ -1,5 +1,5 @@
 """Signing in without a password (ProConnect, a link by e-mail) and resetting a forgotten password."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
 from portfolio.accounts import oidc, sign_in, tokens
@@ -11,7 +11,6 @@ from portfolio.core.public_urls import public_url
 from portfolio.core.redirects import safe_path
 from portfolio.extensions import db, limiter
 
-bp = Blueprint("sign_in", __name__)
 
 NEXT_KEY = "sign_in_next"
 LINK_SENT = (
@@ -39,7 +38,6 @@ def _require_password_login() -> None:
         abort(404)
 
 
-@bp.route("/connexion/proconnect")
 @public
 def proconnect_start():
     _require_oidc()
@@ -48,7 +46,6 @@ def proconnect_start():
     return oidc.authorization_redirect(public_url("sign_in.proconnect_callback"))
 
 
-@bp.route("/connexion/proconnect/retour")
 @public
 def proconnect_callback():
     _require_oidc()
@@ -70,7 +67,6 @@ def proconnect_callback():
     return redirect(_safe_path(session.pop(NEXT_KEY, None)))
 
 
-@bp.route("/connexion/lien", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def magic_link_request():
@@ -84,7 +80,6 @@ def magic_link_request():
     return render_template("accounts/magic_link_request.html", form=form), status
 
 
-@bp.route("/connexion/lien/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def magic_link(token: str):
@@ -104,7 +99,6 @@ def magic_link(token: str):
     return render_template("accounts/magic_link_confirm.html", form=form)
 
 
-@bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def password_forgot():
@@ -119,7 +113,6 @@ def password_forgot():
     return render_template("accounts/password_forgot.html", form=form), status
 
 
-@bp.route("/mot-de-passe/nouveau/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def password_reset(token: str):

@@ -1,5 +1,5 @@
 """Log in and out; the admin's pages for accounts and roles."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
@@ -12,7 +12,6 @@ from portfolio.accounts import oidc, operations
 from portfolio.audit.queries import history_of
 from portfolio.extensions import db, limiter
 
-bp = Blueprint("accounts", __name__)
 
 LOGIN_FAILED = "Adresse électronique ou mot de passe incorrect."
 
@@ -21,7 +20,6 @@ def _safe_next(target: str | None) -> str:
     return safe_path(target, url_for("core.home"))
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
@@ -51,7 +49,6 @@ def _ways_in() -> dict:
     }
 
 
-@bp.route("/logout", methods=["POST"])
 @requires("home.view")
 def logout():
     ConfirmForm()  # the CSRF check runs for every POST; nothing else to read
@@ -66,7 +63,6 @@ def logout():
     return redirect(provider_logout or url_for("accounts.login"))
 
 
-@bp.route("/admin/users")
 @requires("users.manage")
 def user_list():
     query = request.args.get("q", "").strip()
@@ -78,7 +74,6 @@ def user_list():
     return render_template("accounts/user_list.html", page=page, query=query)
 
 
-@bp.route("/admin/users/new", methods=["GET", "POST"])
 @requires("users.manage")
 def user_create():
     form = UserCreateForm()
@@ -98,7 +93,6 @@ def user_create():
     return render_template("accounts/user_form.html", form=form), status
 
 
-@bp.route("/admin/users/<int:user_id>")
 @requires("users.manage")
 def user_detail(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -110,7 +104,6 @@ def user_detail(user_id: int):
     )
 
 
-@bp.route("/admin/users/<int:user_id>/roles", methods=["POST"])
 @requires("users.manage")
 def role_grant(user_id: int):
     user = db.get_or_404(User, user_id)
@@ -133,7 +126,6 @@ def role_grant(user_id: int):
     )
 
 
-@bp.route("/admin/users/<int:user_id>/roles/<int:grant_id>/revoke", methods=["GET", "POST"])
 @requires("users.manage")
 def role_revoke(user_id: int, grant_id: int):
     grant = db.get_or_404(RoleGrant, grant_id)
@@ -162,13 +154,11 @@ def role_revoke(user_id: int, grant_id: int):
     )
 
 
-@bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
 @requires("users.manage")
 def user_deactivate(user_id: int):
     return _set_active(user_id, active=False)
 
 
-@bp.route("/admin/users/<int:user_id>/reactivate", methods=["GET", "POST"])
 @requires("users.manage")
 def user_reactivate(user_id: int):
     return _set_active(user_id, active=True)

@@ -1,6 +1,6 @@
 """The holder's page of personal API tokens (`/compte/jetons`): the list, creating one (its secret
 shown once, on the answer to the creation), revoking one. Each person sees and revokes only theirs."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -10,8 +10,6 @@ from portfolio.api.forms import TokenForm
 from portfolio.api.models import ApiToken
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
-
-bp = Blueprint("api_tokens", __name__, url_prefix="/compte/jetons")
 
 
 def _page(form: TokenForm, new_token: tokens.NewToken | None = None, status: int = 200):
@@ -26,7 +24,6 @@ def _page(form: TokenForm, new_token: tokens.NewToken | None = None, status: int
     return response, status, {"Cache-Control": "no-store"}
 
 
-@bp.route("", methods=["GET", "POST"])
 @requires("api.tokens")
 def token_list():
     form = TokenForm()
@@ -45,7 +42,6 @@ def token_list():
     return _page(TokenForm(formdata=None), new_token=new_token)
 
 
-@bp.route("/<int:token_id>/revoquer", methods=["GET", "POST"])
 @requires("api.tokens")
 def token_revoke(token_id: int):
     token = db.get_or_404(ApiToken, token_id)

@@ -1,5 +1,5 @@
 """GET /api/startups/<slug>: a startup's identity and phase history as JSON (401 when not logged in)."""
-from flask import Blueprint, abort
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,10 +9,7 @@ from portfolio.startups import phases
 from portfolio.startups.models import Sponsorship, Startup
 from portfolio.timeutil import today_in_paris
 
-bp = Blueprint("api", __name__, url_prefix="/api")
 
-
-@bp.route("/startups/<slug>")
 @requires("startup.view")
 def startup(slug: str):
     found = db.session.scalar(

@@ -1,5 +1,5 @@
 """The admin's audit log, filtered by object, person and date."""
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from sqlalchemy import select
 
 from portfolio.accounts.access import requires
@@ -9,10 +9,7 @@ from portfolio.audit.forms import AuditFilterForm
 from portfolio.extensions import db
 from portfolio.forms import choices
 
-bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-
-@bp.route("")
 @requires("audit.view")
 def log():
     form = AuditFilterForm(request.args)

@@ -3,25 +3,21 @@ and the déclaration d'accessibilité. Public: readable without an account."""
 from flask import render_template
 
 from portfolio.accounts.access import public
-from portfolio.core.views import bp
 
 #: No audit of the RGAA criteria has been made yet: the site is "non conforme" until one is.
 ACCESSIBILITY_STATUS = "non conforme"
 
 
-@bp.route("/mentions-legales")
 @public
 def legal_notice():
     return render_template("core/legal_notice.html")
 
 
-@bp.route("/donnees-personnelles")
 @public
 def personal_data():
     return render_template("core/personal_data.html")
 
 
-@bp.route("/accessibilite")
 @public
 def accessibility():
     return render_template("core/accessibility.html", status=ACCESSIBILITY_STATUS)

@@ -1,5 +1,5 @@
 """The home page of each persona and the health check."""
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -7,10 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portfolio.accounts.access import public, requires
 from portfolio.extensions import db, limiter
 
-bp = Blueprint("core", __name__)
 
-
-@bp.route("/")
 @requires("home.view")
 def home():
     return render_template("core/home.html", grants=current_user.roles)
@@ -21,14 +18,12 @@ def hello():
     return "ok"
 
 
-@bp.record_once
 def _register_benchmark_route(state):
     # Only when benchmarking: a route that does nothing has no place in a deployment.
     if state.app.config.get("BENCHMARK_ROUTES"):
         state.app.add_url_rule("/bench/hello", "bench_hello", requires("home.view")(hello))
 
 
-@bp.route("/healthz")
 @public
 @limiter.exempt
 def healthz():
@@ -41,4 +36,3 @@ def healthz():
     return jsonify(status="ok", database="ok")
 
 
-from portfolio.core import legal_views  # noqa: E402,F401  (registers the footer's pages on `bp`)

@@ -10,7 +10,6 @@ from portfolio.funding import queries
 from portfolio.funding.annex import AnnexError
 from portfolio.funding.annex_import import AnnexImportError, build_preview, import_annex, load_preview
 from portfolio.funding.report_forms import AnnexPasteForm, annex_confirm_form
-from portfolio.funding.report_views import bp
 from portfolio.timeutil import today_in_paris
 
 
@@ -36,7 +35,6 @@ def _preview_page(preview, form, error: str | None = None, row_errors: dict | No
     )
 
 
-@bp.route("/conventions/<int:convention_id>/annex", methods=["GET", "POST"])
 @requires("funding.edit")
 def annex_import(convention_id: int):
     convention = queries.load_convention(convention_id, for_reports=True)

@@ -22,7 +22,6 @@ from portfolio.funding.forms import (
 )
 from portfolio.funding.models import CONVENTION_STATUSES, ConventionParty, FundingLine, Obligation
 from portfolio.funding.operations import FundingError
-from portfolio.funding.views import bp
 from portfolio.startups.models import Organisation, Startup
 from portfolio.timeutil import today_in_paris
 
@@ -51,7 +50,6 @@ def _startups() -> list[Startup]:
 # --- The convention itself ------------------------------------------------------------------
 
 
-@bp.route("/conventions/new", methods=["GET", "POST"])
 @requires("funding.edit")
 def convention_create():
     form = ConventionForm()
@@ -68,7 +66,6 @@ def convention_create():
     return render_template("funding/convention_form.html", form=form, convention=None)
 
 
-@bp.route("/conventions/<int:convention_id>/edit", methods=["GET", "POST"])
 @requires("funding.edit")
 def convention_edit(convention_id: int):
     convention = queries.load_convention(convention_id)
@@ -89,7 +86,6 @@ def convention_edit(convention_id: int):
     return render_template("funding/convention_form.html", form=form, convention=convention)
 
 
-@bp.route("/conventions/<int:convention_id>/status", methods=["GET", "POST"])
 @requires("funding.edit")
 def status_change(convention_id: int):
     convention = queries.load_convention(convention_id)
@@ -116,7 +112,6 @@ def status_change(convention_id: int):
     return render_template("funding/status_form.html", **context)
 
 
-@bp.route("/conventions/<int:convention_id>/document", methods=["GET", "POST"])
 @requires("funding.edit")
 def document_upload(convention_id: int):
     convention = queries.load_convention(convention_id)
@@ -160,7 +155,6 @@ def _party_values(form: PartyForm) -> dict:
     }
 
 
-@bp.route("/conventions/<int:convention_id>/parties/new", methods=["GET", "POST"])
 @requires("funding.edit")
 def party_add(convention_id: int):
     convention = queries.load_convention(convention_id)
@@ -179,7 +173,6 @@ def party_add(convention_id: int):
     return render_template("funding/party_form.html", **context)
 
 
-@bp.route("/conventions/<int:convention_id>/parties/<int:party_id>/edit", methods=["GET", "POST"])
 @requires("funding.edit")
 def party_edit(convention_id: int, party_id: int):
     convention = queries.load_convention(convention_id)
@@ -215,7 +208,6 @@ def _confirm_removal(convention, obj, title: str, question: str, remove, done: s
     )
 
 
-@bp.route("/conventions/<int:convention_id>/parties/<int:party_id>/remove", methods=["GET", "POST"])
 @requires("funding.edit")
 def party_remove(convention_id: int, party_id: int):
     convention = queries.load_convention(convention_id)
@@ -231,8 +223,6 @@ def party_remove(convention_id: int, party_id: int):
 # --- Obligations ----------------------------------------------------------------------------
 
 
-@bp.route("/conventions/<int:convention_id>/obligations/new", methods=["GET", "POST"])
-@bp.route("/conventions/<int:convention_id>/obligations/<int:obligation_id>/edit", methods=["GET", "POST"])
 @requires("funding.edit")
 def obligation_form(convention_id: int, obligation_id: int | None = None):
     convention = queries.load_convention(convention_id)
@@ -257,7 +247,6 @@ def obligation_form(convention_id: int, obligation_id: int | None = None):
     return render_template("funding/obligation_form.html", **context)
 
 
-@bp.route("/conventions/<int:convention_id>/obligations/<int:obligation_id>/remove", methods=["GET", "POST"])
 @requires("funding.edit")
 def obligation_remove(convention_id: int, obligation_id: int):
     convention = queries.load_convention(convention_id)
@@ -272,8 +261,6 @@ def obligation_remove(convention_id: int, obligation_id: int):
 # --- Lines and amendments -------------------------------------------------------------------
 
 
-@bp.route("/conventions/<int:convention_id>/lines/new", methods=["GET", "POST"])
-@bp.route("/conventions/<int:convention_id>/lines/<int:line_id>/edit", methods=["GET", "POST"])
 @requires("funding.edit")
 def line_form(convention_id: int, line_id: int | None = None):
     convention = queries.load_convention(convention_id)
@@ -327,7 +314,6 @@ def _fill_from_amendment(form, convention, amendment) -> None:
             ae.data, cp.data = amount_text(amounts.ae), amount_text(amounts.cp)
 
 
-@bp.route("/conventions/<int:convention_id>/amendments/new", methods=["GET", "POST"])
 @requires("funding.edit")
 def amendment_add(convention_id: int):
     convention = queries.load_convention(convention_id, full=True)

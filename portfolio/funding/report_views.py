@@ -1,7 +1,7 @@
 """The quarterly consumption reports of a convention: the quarters with their due dates and
 statuses, consumed vs granted with a chart, filing a quarter's report. Finance and admins write;
 funding readers read. The annex import is in `annex_views` (same blueprint)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,13 +9,10 @@ from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.models import User
 from portfolio.extensions import db
 from portfolio.funding import consumption, queries, reports
-from portfolio.funding.charts import Bar, consumption_chart, percent
+from portfolio.funding.charts import Bar, consumption_chart
 from portfolio.funding.report_forms import report_form
 from portfolio.funding.view_support import as_of_day
 from portfolio.timeutil import today_in_paris
-
-bp = Blueprint("funding_reports", __name__, url_prefix="/funding")
-bp.add_app_template_filter(percent, "share")
 
 
 def _bars(used) -> tuple[list[Bar], Bar]:
@@ -40,7 +37,6 @@ def _submitters(convention) -> dict[int, str]:
     return {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
 
 
-@bp.route("/conventions/<int:convention_id>/reports")
 @requires("funding.view")
 def report_list(convention_id: int):
     convention = queries.load_convention(convention_id, for_reports=True)
@@ -76,7 +72,6 @@ def _quarter_or_404(convention, key: str, today):
     return quarter
 
 
-@bp.route("/conventions/<int:convention_id>/reports/<quarter>", methods=["GET", "POST"])
 @requires("funding.view")
 def report_file(convention_id: int, quarter: str):
     """A quarter's report: shown once filed; the form to file it for finance and admins."""
@@ -124,4 +119,3 @@ def _report_page(context: dict, form, error: str | None = None, status: int = 20
     return render_template("funding/report_form.html", form=form, error=error, **context), status
 
 
-from portfolio.funding import annex_views  # noqa: E402,F401  (registers the annex import on `bp`)

@@ -4,7 +4,7 @@ partial. Funding readers only; the intrapreneurs see their startup's lines on it
 The writing pages are in `edit_views` (same blueprint)."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Response, abort, current_app, render_template, request, send_file
 
 from portfolio.accounts.access import requires
 from portfolio.core import exports
@@ -24,7 +24,6 @@ from portfolio.funding.warnings import WARNING_KINDS, all_warnings, convention_w
 from portfolio.startups.models import Startup
 from portfolio.timeutil import today_in_paris
 
-bp = Blueprint("funding", __name__, url_prefix="/funding")
 
 LABELS = {
     "kinds": CONVENTION_KINDS,
@@ -35,7 +34,6 @@ LABELS = {
 }
 
 
-@bp.record_once
 def _install_labels(state) -> None:
     # A global, not a context processor: the macros of funding/_macros.html read it too.
     state.app.jinja_env.globals["funding_labels"] = LABELS
@@ -44,7 +42,6 @@ def _install_labels(state) -> None:
 # --- The list -------------------------------------------------------------------------------
 
 
-@bp.route("/")
 @requires("funding.view")
 def convention_list():
     form = ConventionFilterForm(request.args)
@@ -71,7 +68,6 @@ def convention_list():
 # --- A convention ---------------------------------------------------------------------------
 
 
-@bp.route("/conventions/<int:convention_id>")
 @requires("funding.view")
 def convention_detail(convention_id: int):
     convention = queries.load_convention(convention_id, full=True)
@@ -93,7 +89,6 @@ def convention_detail(convention_id: int):
     return (html, 422) if error else html
 
 
-@bp.route("/conventions/<int:convention_id>/document.pdf")
 @requires("funding.view")
 def document_download(convention_id: int):
     convention = queries.load_convention(convention_id)
@@ -108,7 +103,6 @@ def document_download(convention_id: int):
 # --- Finance: every warning -----------------------------------------------------------------
 
 
-@bp.route("/warnings")
 @requires("funding.view")
 def warning_list():
     code = request.args.get("code") or None
@@ -138,40 +132,33 @@ def _conventions(day: date):
     return funding_exports.conventions_table(queries.export_conventions(), day)
 
 
-@bp.route("/lines.csv")
 @requires("funding.view")
 def lines_csv():
     return _export(_lines, "lignes-de-financement", "csv")
 
 
-@bp.route("/lines/export.xlsx")
 @requires("funding.view")
 def lines_xlsx():
     return _export(_lines, "lignes-de-financement", "xlsx")
 
 
-@bp.route("/conventions.csv")
 @requires("funding.view")
 def conventions_csv():
     return _export(_conventions, "conventions", "csv")
 
 
-@bp.route("/conventions/export.xlsx")
 @requires("funding.view")
 def conventions_xlsx():
     return _export(_conventions, "conventions", "xlsx")
 
 
-@bp.route("/grants.csv")
 @requires("funding.view")
 def grants_csv():
     return exports.csv_response(funding_exports.grants_table(queries.export_grants()), f"subventions-{today_in_paris().isoformat()}")
 
 
-@bp.route("/grants/export.xlsx")
 @requires("funding.view")
 def grants_xlsx():
     return exports.xlsx_response(funding_exports.grants_table(queries.export_grants()), f"subventions-{today_in_paris().isoformat()}")
 
 
-from portfolio.funding import edit_views  # noqa: E402,F401  (registers the writing pages on `bp`)

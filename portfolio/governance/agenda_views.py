@@ -12,9 +12,8 @@ from portfolio.governance import decisions, operations
 from portfolio.governance.forms import ParticipantForm, ReviewForm, attendance_form_for
 from portfolio.governance.models import Participant
 from portfolio.governance.queries import account_choices, startup_choices
-from portfolio.governance.views import (
+from portfolio.governance.view_support import (
     before_meeting_day,
-    bp,
     confirm_page,
     failed,
     managed_meeting,
@@ -28,7 +27,6 @@ from portfolio.timeutil import today_in_paris
 # --- Participants --------------------------------------------------------------------------
 
 
-@bp.route("/meetings/<int:meeting_id>/participants/new", methods=["GET", "POST"])
 @requires("meeting.manage")
 def participant_add(meeting_id: int):
     meeting = managed_meeting(meeting_id)
@@ -57,7 +55,6 @@ def participant_add(meeting_id: int):
     return render_template("governance/participant_form.html", **context)
 
 
-@bp.route("/meetings/<int:meeting_id>/participants/<int:participant_id>/remove", methods=["GET", "POST"])
 @requires("meeting.manage")
 def participant_remove(meeting_id: int, participant_id: int):
     meeting = managed_meeting(meeting_id)
@@ -80,7 +77,6 @@ def participant_remove(meeting_id: int, participant_id: int):
 # --- Agenda and attendance -----------------------------------------------------------------
 
 
-@bp.route("/meetings/<int:meeting_id>/reviews/new", methods=["GET", "POST"])
 @requires("meeting.manage")
 def review_add(meeting_id: int):
     meeting = managed_meeting(meeting_id)
@@ -107,7 +103,6 @@ def review_add(meeting_id: int):
     return render_template("governance/review_form.html", **context)
 
 
-@bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
 @requires("meeting.manage")
 def attendance(meeting_id: int):
     meeting = managed_meeting(meeting_id)

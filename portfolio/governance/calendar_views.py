@@ -1,6 +1,6 @@
 """Calendar routes: a meeting's .ics, the page of one's private feed link, and the feed itself
 (public route: the secret token in its URL is the only credential)."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, public, requires
@@ -11,7 +11,6 @@ from portfolio.governance import calendar
 from portfolio.governance.models import Meeting
 from portfolio.timeutil import to_paris
 
-bp = Blueprint("governance_calendar", __name__)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 
@@ -24,7 +23,6 @@ def _ics(content: bytes, filename: str) -> Response:
     )
 
 
-@bp.route("/governance/meetings/<int:meeting_id>.ics")
 @requires("meeting.view")
 def meeting_ics(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
@@ -33,7 +31,6 @@ def meeting_ics(meeting_id: int):
     return _ics(calendar.meeting_calendar(meeting), f"reunion-{meeting.id}-{day.isoformat()}.ics")
 
 
-@bp.route("/governance/calendar")
 @requires("governance.calendar")
 def my_calendar():
     token = calendar.active_token(current_user)
@@ -41,7 +38,6 @@ def my_calendar():
     return render_template("governance/calendar.html", token=token, feed_url=feed_url, form=ConfirmForm())
 
 
-@bp.route("/governance/calendar/token", methods=["POST"])
 @requires("governance.calendar")
 def token_create():
     form = ConfirmForm()
@@ -58,7 +54,6 @@ def token_create():
     return redirect(url_for(".my_calendar"))
 
 
-@bp.route("/governance/calendar/token/revoke", methods=["GET", "POST"])
 @requires("governance.calendar")
 def token_revoke():
     token = calendar.active_token(current_user)
@@ -85,7 +80,6 @@ def token_revoke():
     )
 
 
-@bp.route("/calendar/<token>.ics")
 @public
 def feed(token: str):
     user = calendar.user_of_token(token)

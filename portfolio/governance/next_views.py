@@ -1,7 +1,7 @@
 """The chair's portfolio view of next committees (overdue and due soon first, counts per status),
 and its exports (CSV, .xlsx)."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
@@ -14,7 +14,6 @@ from portfolio.governance import doctrine, schedule
 from portfolio.startups.portfolio import incubator_choices
 from portfolio.timeutil import today_in_paris
 
-bp = Blueprint("governance_next", __name__, url_prefix="/governance")
 
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2026-03-31)."
 FILTER_PARAMETERS = ("status", "incubator", "on")
@@ -93,7 +92,6 @@ def _filter_args(**changes) -> dict[str, str]:
     return {key: value for key, value in args.items() if value}
 
 
-@bp.route("/next-committees")
 @requires("governance.next")
 def next_committees():
     form = _read_filters()
@@ -127,13 +125,11 @@ def _export(extension: str):
     return exports.response(table, f"prochains-comites-{form.on.data.isoformat()}", extension)
 
 
-@bp.route("/next-committees.csv")
 @requires("governance.next")
 def next_committees_csv():
     return _export("csv")
 
 
-@bp.route("/next-committees/export.xlsx")
 @requires("governance.next")
 def next_committees_xlsx():
     return _export("xlsx")

@@ -6,17 +6,16 @@ from flask import flash, redirect, render_template
 from portfolio.accounts.access import requires
 from portfolio.extensions import db
 from portfolio.governance import operations
-from portfolio.governance.views import _meeting_form, _meeting_values, bp, failed, failed_meeting_form, meeting_url
+from portfolio.governance.view_support import meeting_form_for, meeting_values, failed, failed_meeting_form, meeting_url
 
 
-@bp.route("/meetings/past/new", methods=["GET", "POST"])
 @requires("meeting.schedule")
 def meeting_record_past():
-    form = _meeting_form()
+    form = meeting_form_for()
     context = {"form": form, "meeting": None, "past": True}
     if form.validate_on_submit():
         try:
-            meeting = operations.record_past_committee(**_meeting_values(form))
+            meeting = operations.record_past_committee(**meeting_values(form))
         except operations.GovernanceError as error:
             return failed_meeting_form(error, **context)
         db.session.commit()

@@ -25,7 +25,7 @@ from portfolio.governance.forms import (
 )
 from portfolio.governance.models import FollowUpAction
 from portfolio.governance.queries import follow_up_owner_choices
-from portfolio.governance.views import before_meeting_day, bp, failed, meeting_url
+from portfolio.governance.view_support import before_meeting_day, failed, meeting_url
 from portfolio.startups.operations import NeedsConfirmation, StartupError
 from portfolio.startups.phases import label as phase_label
 from portfolio.timeutil import to_paris, today_in_paris
@@ -47,7 +47,6 @@ def _review_url(review, anchor: str = "ordre-du-jour") -> str:
 # --- Agenda --------------------------------------------------------------------------------
 
 
-@bp.route("/reviews/<int:review_id>/slots", methods=["GET", "POST"])
 @requires("meeting.manage")
 def review_slots(review_id: int):
     review = _managed_review(review_id)
@@ -77,7 +76,6 @@ def review_slots(review_id: int):
     return render_template("governance/slots_form.html", **context)
 
 
-@bp.route("/reviews/<int:review_id>/move", methods=["POST"])
 @requires("meeting.manage")
 def review_move(review_id: int):
     review = _managed_review(review_id)
@@ -94,7 +92,6 @@ def review_move(review_id: int):
     return redirect(_review_url(review))
 
 
-@bp.route("/reviews/<int:review_id>/remove", methods=["GET", "POST"])
 @requires("meeting.manage")
 def review_remove(review_id: int):
     review = _managed_review(review_id)
@@ -148,7 +145,6 @@ def _amount_text(amount) -> str | None:
     return whole if cents == "00" else f"{whole},{cents}"
 
 
-@bp.route("/reviews/<int:review_id>/preparation", methods=["GET", "POST"])
 @requires("review.prepare")
 def preparation(review_id: int):
     review = load_review(review_id)
@@ -180,7 +176,6 @@ def preparation(review_id: int):
 # --- Minutes and decision (the meeting's chair) --------------------------------------------
 
 
-@bp.route("/reviews/<int:review_id>/minutes", methods=["GET", "POST"])
 @requires("meeting.manage")
 def review_minutes(review_id: int):
     review = _managed_review(review_id)
@@ -249,7 +244,6 @@ def _follow_up_inputs(form: DecisionForm) -> list[decisions.FollowUpInput]:
     return inputs
 
 
-@bp.route("/reviews/<int:review_id>/decision", methods=["GET", "POST"])
 @requires("meeting.manage")
 def decision(review_id: int):
     review = _managed_review(review_id)
@@ -283,7 +277,6 @@ def decision(review_id: int):
     return render_template("governance/decision_form.html", **context)
 
 
-@bp.route("/reviews/<int:review_id>/validate", methods=["GET", "POST"])
 @requires("meeting.manage")
 def decision_validate(review_id: int):
     review = _managed_review(review_id)
@@ -317,7 +310,6 @@ def decision_validate(review_id: int):
     return render_template("governance/validate_confirm.html", question=None, **context)
 
 
-@bp.route("/follow-ups/<int:action_id>/status", methods=["POST"])
 @requires("followup.update")
 def follow_up_status(action_id: int):
     action = db.get_or_404(FollowUpAction, action_id)
@@ -336,7 +328,6 @@ def follow_up_status(action_id: int):
     return redirect(safe_path(request.form.get("next"), meeting_url(meeting, "decisions")))
 
 
-@bp.route("/reviews/<int:review_id>/health", methods=["GET", "POST"])
 @requires("meeting.manage")
 def review_health(review_id: int):
     """The chair records the startup's health at this review (who records its decision)."""

@@ -7,15 +7,13 @@ follow-ups) in `review_views`.
 Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
 redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.forms import ConfirmForm
-from portfolio.accounts.models import User
 from portfolio.core import concurrency
 from portfolio.core.french import counted
-from portfolio.core.errors import render_error
 from portfolio.extensions import db
 from portfolio.governance import decisions, operations, pack_mail
 from portfolio.governance.dossier import (
@@ -27,7 +25,6 @@ from portfolio.governance.dossier import (
     preparation_gaps,
     preparation_status,
 )
-from portfolio.governance.forms import MeetingForm
 from portfolio.startups.operations import NeedsConfirmation
 from wtforms import HiddenField
 from portfolio.governance.pack_pdf import pack_filename
@@ -41,13 +38,22 @@ from portfolio.governance.models import (
     MEETING_STATUSES,
     PARTICIPANT_ROLES,
 )
-from portfolio.governance.queries import chair_choices, visible_meetings
-from portfolio.governance.timing import not_yet_open_message, record_is_open, record_opens_on
-from portfolio.forms import choices
+from portfolio.governance.queries import visible_meetings
+from portfolio.governance.view_support import (
+    before_meeting_day,
+    confirm_page,
+    failed,
+    failed_meeting_form,
+    managed_meeting,
+    meeting_form_for,
+    meeting_url,
+    meeting_values,
+    rule_broken,
+)
+from portfolio.governance.timing import record_is_open, record_opens_on
 from portfolio.startups.startup_page import events_about
-from portfolio.timeutil import to_paris, today_in_paris
+from portfolio.timeutil import today_in_paris
 
-bp = Blueprint("governance", __name__, url_prefix="/governance")
 
 #: Vocabularies the governance templates show in words.
 LABELS = {
@@ -62,97 +68,26 @@ LABELS = {
 }
 
 
-@bp.app_context_processor
 def governance_labels():
     return {"governance_labels": LABELS}
-
-
-def failed(template: str, error: Exception | None = None, **context):
-    """Re-render a form after a broken rule or invalid input: nothing was saved."""
-    db.session.rollback()
-    return render_template(template, error=str(error) if error else None, **context), 422
-
-
-def failed_meeting_form(error: operations.GovernanceError, **context):
-    """The meeting form re-rendered after a broken rule; a date's error is shown on the date field."""
-    if error.field and error.field in context["form"]:
-        context["form"][error.field].errors = [*context["form"][error.field].errors, str(error)]
-        return failed("governance/meeting_form.html", **context)
-    return failed("governance/meeting_form.html", error, **context)
-
-
-def before_meeting_day(meeting):
-    """Before the meeting's day, the refusal of recording what happens at it (attendance, minutes,
-    decisions, validation, closing): a French flash back to the meeting page for a GET, a 409 page
-    for a POST; nothing changed. None from the meeting's day on."""
-    if record_is_open(meeting):
-        return None
-    message = not_yet_open_message(meeting)
-    if request.method == "POST":
-        return render_error(409, "La réunion n’a pas encore eu lieu", f"Rien n’a été enregistré. {message}")
-    flash(message, "error")
-    return redirect(meeting_url(meeting))
-
-
-def meeting_url(meeting, anchor: str | None = None) -> str:
-    return url_for("governance.meeting_detail", meeting_id=meeting.id, _anchor=anchor)
-
-
-def managed_meeting(meeting_id: int, full: bool = False):
-    meeting = load_meeting(meeting_id, full=full)
-    authorize("meeting.manage", meeting)
-    return meeting
 
 
 # --- List and scheduling -------------------------------------------------------------------
 
 
-@bp.route("/meetings")
 @requires("meeting.view")
 def meeting_list():
     page = db.paginate(visible_meetings(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("governance/meeting_list.html", page=page)
 
 
-def _meeting_form(meeting=None) -> MeetingForm:
-    form = MeetingForm()
-    form.chair.choices = choices(chair_choices(), empty="— Choisir la présidence —")
-    if not form.is_submitted():
-        if meeting is not None:
-            local = to_paris(meeting.starts_at)
-            form.kind.data, form.title.data, form.day.data, form.at.data = (
-                meeting.kind,
-                meeting.title,
-                local.date(),
-                local.time(),
-            )
-            form.location.data, form.video_link.data = meeting.location, meeting.video_link
-            form.chair.data = str(meeting.chair_id or "")
-        elif current_user.has_role("committee_chair"):
-            form.chair.data = str(current_user.id)
-    return form
-
-
-def _meeting_values(form: MeetingForm) -> dict:
-    return {
-        "kind": form.kind.data,
-        "day": form.day.data,
-        "at": form.at.data,
-        "chair": db.session.get(User, int(form.chair.data)) if form.chair.data else None,
-        "title": form.title.data,
-        "location": form.location.data,
-        "video_link": form.video_link.data,
-    }
-
-
-@bp.route("/meetings/new", methods=["GET", "POST"])
 @requires("meeting.schedule")
 def meeting_schedule():
-    form = _meeting_form()
+    form = meeting_form_for()
     context = {"form": form, "meeting": None}
     if form.validate_on_submit():
         try:
-            meeting = operations.schedule_meeting(**_meeting_values(form))
+            meeting = operations.schedule_meeting(**meeting_values(form))
         except operations.GovernanceError as error:
             return failed_meeting_form(error, **context)
         db.session.commit()
@@ -163,16 +98,15 @@ def meeting_schedule():
     return render_template("governance/meeting_form.html", **context)
 
 
-@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @requires("meeting.manage")
 def meeting_edit(meeting_id: int):
     meeting = managed_meeting(meeting_id)
-    form = _meeting_form(meeting)
+    form = meeting_form_for(meeting)
     context = {"form": form, "meeting": meeting}
     if form.validate_on_submit():
         concurrency.check(meeting, form)
         try:
-            operations.edit_meeting(meeting, **_meeting_values(form))
+            operations.edit_meeting(meeting, **meeting_values(form))
         except operations.GovernanceError as error:
             return failed_meeting_form(error, **context)
         db.session.commit()
@@ -197,7 +131,6 @@ def _history(meeting) -> list:
     return events_about(records)
 
 
-@bp.route("/meetings/<int:meeting_id>")
 @requires("meeting.view")
 def meeting_detail(meeting_id: int):
     meeting = load_meeting(meeting_id, full=True)
@@ -221,7 +154,6 @@ def meeting_detail(meeting_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/pack")
 @requires("meeting.view")
 def pack(meeting_id: int):
     meeting, today = load_meeting(meeting_id, full=True), today_in_paris()
@@ -235,7 +167,6 @@ def pack(meeting_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/pack.pdf")
 @requires("meeting.view")
 def pack_pdf(meeting_id: int):
     meeting = load_meeting(meeting_id, full=True)
@@ -246,33 +177,12 @@ def pack_pdf(meeting_id: int):
     return response
 
 
-def confirm_page(meeting, title: str, question: str, confirm_label: str, form=None):
-    """The confirmation page of a destructive action on the meeting."""
-    return render_template(
-        "accounts/confirm.html",
-        form=form or ConfirmForm(),
-        title=title,
-        question=question,
-        confirm_label=confirm_label,
-        cancel_url=meeting_url(meeting),
-        crumb=("Comités", url_for("governance.meeting_list"), meeting.title, meeting_url(meeting)),
-    )
-
-
-def rule_broken(meeting, error: Exception, anchor: str | None = None):
-    """A confirmed action the rules refuse: back to the meeting page with the reason, nothing saved."""
-    db.session.rollback()
-    flash(f"Rien n’a été enregistré : {error}", "error")
-    return redirect(meeting_url(meeting, anchor))
-
-
 class SendPackForm(ConfirmForm):
     """The confirmation of a send; `confirmed` is set once a second send was confirmed."""
 
     confirmed = HiddenField(default="")
 
 
-@bp.route("/meetings/<int:meeting_id>/send", methods=["GET", "POST"])
 @requires("meeting.manage")
 def pack_send(meeting_id: int):
     meeting = managed_meeting(meeting_id)
@@ -304,7 +214,6 @@ def pack_send(meeting_id: int):
     return confirm_page(meeting, title, question, "Envoyer le dossier", form)
 
 
-@bp.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
 @requires("meeting.manage")
 def meeting_cancel(meeting_id: int):
     meeting = managed_meeting(meeting_id)
@@ -326,7 +235,6 @@ def meeting_cancel(meeting_id: int):
     )
 
 
-@bp.route("/meetings/<int:meeting_id>/close", methods=["GET", "POST"])
 @requires("meeting.manage")
 def meeting_close(meeting_id: int):
     meeting = managed_meeting(meeting_id)
@@ -354,4 +262,3 @@ def meeting_close(meeting_id: int):
     return confirm_page(meeting, "Clôturer la réunion", question, "Clôturer", form)
 
 
-from portfolio.governance import agenda_views, past_views, review_views  # noqa: E402,F401  (register their pages on bp)

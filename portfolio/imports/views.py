@@ -1,5 +1,5 @@
 """The admin's page to import the beta.gouv.fr registry from an uploaded .zip archive."""
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_login import current_user
 
 from portfolio.accounts.access import requires
@@ -9,7 +9,6 @@ from portfolio.imports.forms import RegistryUploadForm
 from portfolio.imports.report import ANOMALY_LABELS, RECORD_LABELS
 from portfolio.imports.source import raw_files_from_zip
 
-bp = Blueprint("imports", __name__)
 
 #: Room for the form's other fields and the multipart boundaries around the archive.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -17,7 +16,6 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 ANOMALIES_SHOWN = 1000
 
 
-@bp.route("/admin/import", methods=["GET", "POST"])
 @requires("imports.run")
 @csrf.exempt  # checked below, once the body's size is known to be bounded
 def upload():

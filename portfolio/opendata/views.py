@@ -5,7 +5,7 @@ applied, by `funding.queries`) and their annex lines by startup and year, as a p
 nothing else of the application is reachable without an account."""
 from datetime import date
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import jsonify, render_template, url_for
 
 from portfolio.accounts.access import public
 from portfolio.core import exports
@@ -13,7 +13,6 @@ from portfolio.funding import exports as funding_exports, queries
 from portfolio.funding.models import CONVENTION_KINDS, PARTY_ROLES
 from portfolio.timeutil import today_in_paris
 
-bp = Blueprint("opendata", __name__, url_prefix="/donnees-ouvertes")
 
 PUBLISHED = "published"
 LICENCE = {
@@ -78,7 +77,6 @@ def published_conventions(day: date) -> list[dict]:
     return [_convention_record(convention, day) for convention in queries.export_conventions(PUBLISHED)]
 
 
-@bp.route("")
 @public
 def index():
     day = today_in_paris()
@@ -87,7 +85,6 @@ def index():
     )
 
 
-@bp.route("/conventions.csv")
 @public
 def conventions_csv():
     day = today_in_paris()
@@ -95,7 +92,6 @@ def conventions_csv():
     return exports.csv_response(table, f"conventions-publiees-{day.isoformat()}")
 
 
-@bp.route("/lignes.csv")
 @public
 def lines_csv():
     day = today_in_paris()
@@ -103,7 +99,6 @@ def lines_csv():
     return exports.csv_response(table, f"lignes-conventions-publiees-{day.isoformat()}")
 
 
-@bp.route("/conventions.json")
 @public
 def conventions_json():
     day = today_in_paris()

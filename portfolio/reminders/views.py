@@ -1,6 +1,6 @@
 """The reminders' pages: "À faire", the inbox (and its unread count in the header), the delivery
 preference, and the admin's list of reminders and outbox."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -14,10 +14,7 @@ from portfolio.reminders.models import DELIVERY_MODES, Deadline, Notification, O
 from portfolio.reminders.rules import RULES
 from portfolio.timeutil import today_in_paris, utcnow
 
-bp = Blueprint("reminders", __name__)
 
-
-@bp.app_context_processor
 def unread_notifications():
     """The header's unread count, computed only when a template asks for it (one query)."""
 
@@ -29,7 +26,6 @@ def unread_notifications():
     return {"unread_notifications": count}
 
 
-@bp.route("/a-faire")
 @requires("home.view")
 def todo():
     page = db.paginate(
@@ -47,7 +43,6 @@ def todo():
     )
 
 
-@bp.route("/a-faire/<int:deadline_id>/fait", methods=["POST"])
 @requires("reminders.own")
 def deadline_done(deadline_id: int):
     deadline = db.get_or_404(Deadline, deadline_id)
@@ -66,7 +61,6 @@ def deadline_done(deadline_id: int):
     return redirect(url_for("reminders.todo"))
 
 
-@bp.route("/notifications")
 @requires("home.view")
 def inbox():
     now = utcnow()
@@ -74,7 +68,6 @@ def inbox():
     return render_template("reminders/inbox.html", page=page, form=ActionForm(), rules=RULES)
 
 
-@bp.route("/notifications/<int:notification_id>/lue", methods=["POST"])
 @requires("reminders.own")
 def mark_read(notification_id: int):
     notification = db.get_or_404(Notification, notification_id)
@@ -87,7 +80,6 @@ def mark_read(notification_id: int):
     return redirect(url_for("reminders.inbox"))
 
 
-@bp.route("/notifications/tout-lu", methods=["POST"])
 @requires("home.view")
 def mark_all_read():
     if not ActionForm().validate_on_submit():
@@ -98,7 +90,6 @@ def mark_all_read():
     return redirect(url_for("reminders.inbox"))
 
 
-@bp.route("/preferences/notifications", methods=["GET", "POST"])
 @requires("home.view")
 def preferences():
     form = PreferenceForm()
@@ -121,7 +112,6 @@ def preferences():
     return render_template("reminders/preferences.html", form=form, preference=preference)
 
 
-@bp.route("/admin/reminders")
 @requires("reminders.manage")
 def admin_list():
     status = request.args.get("statut") or None
@@ -145,14 +135,12 @@ def admin_list():
     )
 
 
-@bp.route("/admin/outbox")
 @requires("reminders.manage")
 def outbox():
     page = db.paginate(queries.outbox(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("reminders/outbox.html", page=page, backend=current_app.config["MAIL_BACKEND"])
 
 
-@bp.route("/admin/outbox/<int:message_id>")
 @requires("reminders.manage")
 def outbox_message(message_id: int):
     return render_template("reminders/outbox_message.html", message=db.get_or_404(OutboxMessage, message_id))

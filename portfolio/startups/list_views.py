@@ -1,5 +1,5 @@
 """The portfolio: the list of startups with its filters, funnel and flags, and its exports (CSV, .xlsx)."""
-from flask import Blueprint, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 from wtforms import DateField, SelectField, StringField
@@ -17,10 +17,7 @@ from portfolio.startups.folding import fold_text, install_text_folding
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
 from portfolio.timeutil import to_paris, today_in_paris
 
-bp = Blueprint("portfolio", __name__, url_prefix="/startups")
 
-
-@bp.record_once
 def _install_text_folding(state) -> None:
     with state.app.app_context():
         install_text_folding(db.engine)
@@ -144,7 +141,6 @@ def _filter_args() -> dict[str, str]:
     return {key: value for key, value in request.args.items() if key in FILTER_PARAMETERS and value}
 
 
-@bp.route("/")
 @requires("startup.view")
 def startup_list():
     form = _read_filters()
@@ -187,13 +183,11 @@ def _export(extension: str):
     return exports.response(table, f"portefeuille-startups-{query.on.isoformat()}", extension)
 
 
-@bp.route("/export.csv")
 @requires("startup.view")
 def export_csv():
     return _export("csv")
 
 
-@bp.route("/export.xlsx")
 @requires("startup.view")
 def export_xlsx():
     return _export("xlsx")

@@ -11,7 +11,6 @@ from portfolio.startups.forms import MilestoneForm
 from portfolio.startups.models import MILESTONE_KINDS, Milestone
 from portfolio.startups.operations import StartupError
 from portfolio.startups.startup_page import load_startup
-from portfolio.startups.views import bp
 from portfolio.timeutil import today_in_paris
 
 
@@ -26,7 +25,6 @@ def _back(startup):
     return redirect(url_for("startups.detail", slug=startup.slug, _anchor="chronologie"))
 
 
-@bp.route("/<slug>/milestones")
 @requires("startup.view")
 def milestone_list(slug: str):
     startup = load_startup(slug)
@@ -38,7 +36,6 @@ def milestone_list(slug: str):
     )
 
 
-@bp.route("/<slug>/milestones/<int:milestone_id>/edit", methods=["GET", "POST"])
 @requires("startup.view")
 def milestone_edit(slug: str, milestone_id: int):
     startup = load_startup(slug)
@@ -64,7 +61,6 @@ def milestone_edit(slug: str, milestone_id: int):
     return render_template("startups/milestone_edit.html", error=None, **context)
 
 
-@bp.route("/<slug>/milestones/<int:milestone_id>/delete", methods=["GET", "POST"])
 @requires("startup.view")
 def milestone_delete(slug: str, milestone_id: int):
     startup = load_startup(slug)

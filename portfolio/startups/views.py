@@ -5,7 +5,7 @@ Each view: load the startup, check the object-level rule, form -> operation -> c
 flash -> redirect; an invalid form or a broken rule re-renders with French errors (422)."""
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,10 +30,6 @@ from portfolio.startups.phases import label as phase_label, phase_span_on
 from portfolio.startups.startup_page import load_startup, page_context
 from portfolio.timeutil import today_in_paris
 
-bp = Blueprint("startups", __name__, url_prefix="/startups")
-bp.add_app_template_filter(format_number, "number_fr")
-bp.add_app_template_filter(phase_label, "phase_fr")
-
 
 def _failed(template: str, error: operations.StartupError | None = None, **context):
     """Re-render a form after a broken rule or invalid input: nothing was saved."""
@@ -51,7 +47,6 @@ def _child_or_404(model, ident: int, startup):
 # --- The startup page -----------------------------------------------------------------------
 
 
-@bp.route("/<slug>")
 @requires("startup.view")
 def detail(slug: str):
     startup = load_startup(slug, full=True)
@@ -98,7 +93,6 @@ def _check_still_editable(values: dict) -> None:
         )
 
 
-@bp.route("/new", methods=["GET", "POST"])
 @requires("startup.edit")
 def create():
     form = _startup_form()
@@ -117,7 +111,6 @@ def create():
     return render_template("startups/form.html", form=form, startup=None)
 
 
-@bp.route("/<slug>/edit", methods=["GET", "POST"])
 @requires("startup.edit")
 def edit(slug: str):
     startup = load_startup(slug)
@@ -157,7 +150,6 @@ def _confirmation(form, startup, question: str, action_url: str, title: str):
     )
 
 
-@bp.route("/<slug>/phase", methods=["GET", "POST"])
 @requires("startup.edit")
 def phase_change(slug: str):
     startup = load_startup(slug)
@@ -194,7 +186,6 @@ def phase_change(slug: str):
     return render_template("startups/phase_form.html", **context)
 
 
-@bp.route("/<slug>/phases/<int:span_id>/edit", methods=["GET", "POST"])
 @requires("startup.edit")
 def span_edit(slug: str, span_id: int):
     startup = load_startup(slug)
@@ -232,7 +223,6 @@ def span_edit(slug: str, span_id: int):
 # --- Team (coaches) -------------------------------------------------------------------------
 
 
-@bp.route("/<slug>/team/new", methods=["GET", "POST"])
 @requires("startup.edit")
 def team_add(slug: str):
     startup = load_startup(slug)
@@ -254,7 +244,6 @@ def team_add(slug: str):
     return render_template("startups/team_form.html", **context)
 
 
-@bp.route("/<slug>/team/<int:member_id>/end", methods=["GET", "POST"])
 @requires("startup.edit")
 def team_end(slug: str, member_id: int):
     startup = load_startup(slug)
@@ -282,7 +271,6 @@ def team_end(slug: str, member_id: int):
 # --- Milestones and indicators (coaches and the startup's intrapreneurs) --------------------
 
 
-@bp.route("/<slug>/milestones/new", methods=["GET", "POST"])
 @requires("startup.view")
 def milestone_add(slug: str):
     startup = load_startup(slug)
@@ -312,7 +300,6 @@ def milestone_add(slug: str):
     return render_template("startups/milestone_form.html", **context)
 
 
-@bp.route("/<slug>/indicators/new", methods=["GET", "POST"])
 @requires("startup.view")
 def indicator_add(slug: str):
     startup = load_startup(slug)
@@ -332,7 +319,6 @@ def indicator_add(slug: str):
     return render_template("startups/indicator_form.html", **context)
 
 
-@bp.route("/<slug>/indicators/<int:indicator_id>/measurements/new", methods=["GET", "POST"])
 @requires("startup.view")
 def measurement_add(slug: str, indicator_id: int):
     startup = load_startup(slug)
@@ -355,4 +341,3 @@ def measurement_add(slug: str, indicator_id: int):
     return render_template("startups/measurement_form.html", **context)
 
 
-from portfolio.startups import milestone_views  # noqa: E402,F401  (registers the milestone pages on `bp`)
