@@ -280,3 +280,55 @@ def test_a_follow_up_is_due_after_its_meeting_and_a_filed_report_leaves_todo_at_
     page.goto("/a-faire")
     expect(page.get_by_role("link", name=title)).to_have_count(0)
     expect(page.get_by_role("link", name=title.replace("2e trimestre", "3e trimestre"))).to_have_count(1)
+
+
+def test_the_intrapreneur_meets_the_value_rules_an_indicator_and_a_text_declare(page, demo):
+    """An indicator that may not go negative refuses -5 in French and saves nothing; one declared
+    as a balance takes -3; a title beyond its bound gets its French message, even from a client
+    that ignores the field's maxlength."""
+    from portfolio.startups.models import Indicator, Measurement, Milestone
+    from portfolio.validation import too_long_message
+
+    def measurements() -> int:
+        db.session.expire_all()
+        return db.session.scalar(select(func.count(Measurement.id)))
+
+    browser_login(page, INTRAPRENEUR, DEMO_PASSWORD)
+    page.goto("/startups/signaux-faibles/indicators/new")
+    page.get_by_label("Nom de l’indicateur").fill("Établissements suivis")
+    page.get_by_role("button", name="Ajouter l’indicateur").click()
+    page.wait_for_url(re.compile(r"/measurements/new"))
+    before = measurements()
+    page.get_by_label("Date de la mesure").fill("2026-11-02")
+    page.get_by_label("Valeur").fill("-5")
+    page.get_by_role("button", name="Enregistrer la mesure").click()
+    expect(page.locator("main")).to_contain_text("« Établissements suivis » ne prend pas de valeur négative")
+    assert measurements() == before
+    page.get_by_label("Valeur").fill("12")
+    page.get_by_role("button", name="Enregistrer la mesure").click()
+    page.wait_for_url(re.compile(r"/startups/signaux-faibles(#.*)?$"))
+    assert measurements() == before + 1
+
+    page.goto("/startups/signaux-faibles/indicators/new")
+    page.get_by_label("Nom de l’indicateur").fill("Solde d’établissements")
+    page.get_by_label("Peut prendre des valeurs négatives").check(force=True)
+    page.get_by_role("button", name="Ajouter l’indicateur").click()
+    page.wait_for_url(re.compile(r"/measurements/new"))
+    page.get_by_label("Date de la mesure").fill("2026-11-02")
+    page.get_by_label("Valeur").fill("-3")
+    page.get_by_role("button", name="Enregistrer la mesure").click()
+    page.wait_for_url(re.compile(r"/startups/signaux-faibles(#.*)?$"))
+    assert db.session.scalar(select(Indicator).where(Indicator.name == "Solde d’établissements")).measurements[0].value == -3
+
+    milestones = db.session.scalar(select(func.count(Milestone.id)))
+    page.goto("/startups/signaux-faibles/milestones/new")
+    title = page.get_by_label("Titre")
+    assert title.get_attribute("maxlength") == "300"
+    title.evaluate("field => field.removeAttribute('maxlength')")
+    title.fill("x" * 301)
+    page.get_by_label("Date").first.fill("2026-11-02")
+    page.get_by_label("Type").select_option(index=1)
+    page.get_by_role("button", name=re.compile("Enregistrer")).click()
+    expect(page.locator("main")).to_contain_text(too_long_message(300))
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Milestone.id))) == milestones
