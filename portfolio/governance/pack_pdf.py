@@ -42,16 +42,14 @@ def local_fetcher():
     return LocalFetcher(allowed_protocols=("http", "data"))
 
 
+def pack_context(meeting: Meeting, today) -> dict:
+    """What the pack shows, on the printable page and on paper alike."""
+    return {"meeting": meeting, "dossiers": dossiers(meeting, today), "missing": missing_preparations(meeting), "today": today}
+
+
 def pack_html(meeting: Meeting, today) -> str:
     """The pack's HTML for paper: the printable page's body, without the site's header and footer."""
-    return render_template(
-        "governance/pack_pdf.html",
-        meeting=meeting,
-        dossiers=dossiers(meeting, today),
-        missing=missing_preparations(meeting),
-        today=today,
-        for_pdf=True,
-    )
+    return render_template("governance/pack_pdf.html", for_pdf=True, **pack_context(meeting, today))
 
 
 def pack_pdf(meeting: Meeting, today) -> bytes:

@@ -19,7 +19,6 @@ from portfolio.governance import decisions, operations, pack_mail
 from portfolio.governance.dossier import (
     PREPARATION_STATUSES,
     agenda,
-    dossiers,
     load_meeting,
     missing_preparations,
     preparation_gaps,
@@ -27,7 +26,7 @@ from portfolio.governance.dossier import (
 )
 from portfolio.startups.operations import NeedsConfirmation
 from wtforms import HiddenField
-from portfolio.governance.pack_pdf import pack_filename
+from portfolio.governance.pack_pdf import pack_context, pack_filename
 from portfolio.governance.pack_pdf import pack_pdf as pack_pdf_bytes
 from portfolio.governance.models import (
     ACTION_STATUSES,
@@ -158,13 +157,7 @@ def meeting_detail(meeting_id: int):
 def pack(meeting_id: int):
     meeting, today = load_meeting(meeting_id, full=True), today_in_paris()
     authorize("meeting.view", meeting)
-    return render_template(
-        "governance/pack.html",
-        meeting=meeting,
-        dossiers=dossiers(meeting, today),
-        missing=missing_preparations(meeting),
-        today=today,
-    )
+    return render_template("governance/pack.html", **pack_context(meeting, today))
 
 
 @requires("meeting.view")
