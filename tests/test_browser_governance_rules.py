@@ -208,7 +208,7 @@ def test_one_startups_situation_reads_the_same_on_every_page(page, demo):
     expect(listed.locator("[data-status-badge]")).to_have_text(row.status_label)
     expect(listed).to_contain_text(row.phase_label)
     expect(listed).to_contain_text(f"Comité programmé le {scheduled}")
-    expect(listed).to_contain_text("—" if row.last_committee is None else last)
+    expect(listed).to_contain_text("Dernier comité : aucun" if row.last_committee is None else last)
     expect(listed.get_by_test_id("funding-end")).to_have_text("Aucun financement suivi")
 
     page.goto(f"/governance/meetings/{meeting.id}/pack")
