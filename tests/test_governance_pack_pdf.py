@@ -15,7 +15,7 @@ from governance_helpers import committee
 from portfolio.audit.models import AuditEvent
 from portfolio.demo.data import DEMO_PASSWORD
 from portfolio.extensions import db
-from portfolio.governance import operations
+from portfolio.governance import operations, pack_mail
 from portfolio.reminders.models import OutboxMessage
 
 CHAIR = "presidente@demo.beta.gouv.fr"
@@ -106,14 +106,14 @@ def test_above_the_size_limit_the_mail_links_to_the_pdf(demo, as_persona, app):
 
 def test_a_claimed_send_is_not_sent_twice(demo):
     meeting = committee()
-    operations.send_pack(meeting)
+    pack_mail.send_pack(meeting)
     db.session.commit()
     seen = meeting.pack_sent_at
     # Another request claims it meanwhile: this one, confirmed on a stale view, sends nothing.
     db.session.execute(db.text("update meetings set pack_sent_at = :t where id = :i"),
                        {"t": seen.replace(year=seen.year - 1).replace(tzinfo=None), "i": meeting.id})
     try:
-        operations.send_pack(meeting, confirmed=True)
+        pack_mail.send_pack(meeting, confirmed=True)
     except operations.GovernanceError as error:
         assert "quelqu’un d’autre" in str(error)
     else:

@@ -314,7 +314,7 @@ def test_every_rule_is_listed_once_with_a_french_label():
 
 
 def test_every_rule_has_one_audience_in_the_table(app, people):
-    from portfolio.reminders.rules import AUDIENCES
+    from portfolio.reminders.audience import AUDIENCES
 
     assert set(AUDIENCES) == set(RULES)
     assert RULES["quarterly_report"].audience == "finance"

@@ -15,6 +15,8 @@ from portfolio.timeutil import add_months
 COMMITTEE_INTERVAL_MONTHS = 6
 RUN_OUT_MARGIN = timedelta(days=30)
 DUE_SOON_DAYS = 45
+#: The pack goes to the participants this many days before the meeting.
+PACK_LEAD_DAYS = 7
 
 #: Statuses, in the order the chair's view lists them (most urgent first).
 STATUSES = {
@@ -64,3 +66,8 @@ def status_text(status: str, scheduled_on: date | None) -> str:
         late = " (en retard sur l’échéance)" if status == "scheduled_late" else ""
         return f"Programmé le {scheduled_on:%d/%m/%Y}{late}"
     return STATUSES[status]
+
+
+def pack_due_on(meeting_day: date) -> date:
+    """The day the pack of a meeting held on `meeting_day` is to be sent by: a week before."""
+    return meeting_day - timedelta(days=PACK_LEAD_DAYS)

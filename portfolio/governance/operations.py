@@ -10,11 +10,10 @@ gives a reason (`amending`): the audit trail keeps it with the before and after 
 """
 
 import contextlib
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from typing import Iterator, Mapping
 
-from sqlalchemy import update
 
 from portfolio.audit.tracking import described
 from portfolio.extensions import db
@@ -38,7 +37,6 @@ from portfolio.timeutil import PARIS, to_paris, today_in_paris, utcnow
 #: The longest slot of a review, in minutes (a whole afternoon).
 MAX_SLOT_MINUTES = 240
 #: The doctrine sends the pack one week before the meeting.
-PACK_LEAD_DAYS = 7
 #: The role the chair holds among the participants (Article 4: the porteur's representative presides).
 CHAIR_ROLE = "porteur_representative"
 
@@ -482,41 +480,3 @@ def save_preparation(
 
 
 # --- The pack ------------------------------------------------------------------------------
-
-
-def pack_due_on(meeting: Meeting) -> date:
-    """The doctrine's day to send the pack by: one week before the meeting."""
-    return to_paris(meeting.starts_at).date() - timedelta(days=PACK_LEAD_DAYS)
-
-
-def pack_recipients(meeting: Meeting) -> list[str]:
-    """The participants' e-mail addresses, once each, in order."""
-    return sorted({participant.email.lower() for participant in meeting.participants if participant.email})
-
-
-def send_pack(meeting: Meeting, now: datetime | None = None, confirmed: bool = False) -> list[str]:
-    """Claim the pack's sending: record now and the participants' addresses, before any e-mail
-    leaves (`pack_mail.deliver` sends them), so a retry cannot send twice. A pack already sent
-    raises `NeedsConfirmation` unless `confirmed`; a concurrent send of the same pack is refused."""
-    from portfolio.startups.operations import NeedsConfirmation
-
-    ensure_open(meeting, "le dossier ne peut plus être envoyé")
-    recipients = pack_recipients(meeting)
-    if not recipients:
-        raise GovernanceError("Aucun participant n’a d’adresse électronique : ajoutez-en avant d’envoyer le dossier.")
-    seen = meeting.pack_sent_at
-    if seen is not None and not confirmed:
-        raise NeedsConfirmation(
-            f"Le dossier a déjà été envoyé le {to_paris(seen):%d/%m/%Y à %H:%M} "
-            f"à {len(meeting.pack_sent_to or [])} destinataire(s). L’envoyer de nouveau à : {', '.join(recipients)} ?"
-        )
-    stamp = now or utcnow()
-    unchanged = Meeting.pack_sent_at.is_(None) if seen is None else Meeting.pack_sent_at == seen
-    claim = update(Meeting).where(Meeting.id == meeting.id, unchanged).values(pack_sent_at=stamp)
-    if db.session.execute(claim.execution_options(synchronize_session=False)).rowcount != 1:
-        raise GovernanceError("Le dossier vient d’être envoyé par quelqu’un d’autre : il n’a pas été envoyé de nouveau.")
-    with described(action="send_pack"):
-        meeting.pack_sent_at = stamp
-        meeting.pack_sent_to = recipients
-        db.session.flush()
-    return recipients

@@ -1,14 +1,60 @@
-"""E-mailing the committee's pack: one message per participant, the PDF attached up to
-PACK_ATTACHMENT_MAX_BYTES, a link to it above, through the configured mail backend.
+"""Sending the committee's pack: its due day and recipients, the claim of a sending (`send_pack`),
+then one e-mail per participant, the PDF attached up to PACK_ATTACHMENT_MAX_BYTES, a link to it
+above, through the configured mail backend.
 
-The caller claims the sending first (`operations.send_pack`) and commits the claim; only then
-does `deliver` send, so a retry never sends twice."""
+The caller claims the sending first (`send_pack`) and commits the claim; only then does
+`deliver` send, so a retry never sends twice."""
+from datetime import date, datetime
+
 from flask import current_app, url_for
+from sqlalchemy import update
+
+from portfolio.audit.tracking import described
+from portfolio.extensions import db
+from portfolio.governance import doctrine, operations
 
 from portfolio.governance.models import Meeting
 from portfolio.governance.pack_pdf import pack_filename
 from portfolio.reminders.mail import Attachment, MailError, Message, configured_backend
-from portfolio.timeutil import to_paris
+from portfolio.timeutil import to_paris, utcnow
+
+
+def pack_due_on(meeting: Meeting) -> date:
+    """The doctrine's day to send the meeting's pack by."""
+    return doctrine.pack_due_on(to_paris(meeting.starts_at).date())
+
+
+def pack_recipients(meeting: Meeting) -> list[str]:
+    """The participants' e-mail addresses, once each, in order."""
+    return sorted({participant.email.lower() for participant in meeting.participants if participant.email})
+
+
+def send_pack(meeting: Meeting, now: datetime | None = None, confirmed: bool = False) -> list[str]:
+    """Claim the pack's sending: record now and the participants' addresses, before any e-mail
+    leaves (`pack_mail.deliver` sends them), so a retry cannot send twice. A pack already sent
+    raises `NeedsConfirmation` unless `confirmed`; a concurrent send of the same pack is refused."""
+    from portfolio.startups.operations import NeedsConfirmation
+
+    operations.ensure_open(meeting, "le dossier ne peut plus être envoyé")
+    recipients = pack_recipients(meeting)
+    if not recipients:
+        raise operations.GovernanceError("Aucun participant n’a d’adresse électronique : ajoutez-en avant d’envoyer le dossier.")
+    seen = meeting.pack_sent_at
+    if seen is not None and not confirmed:
+        raise NeedsConfirmation(
+            f"Le dossier a déjà été envoyé le {to_paris(seen):%d/%m/%Y à %H:%M} "
+            f"à {len(meeting.pack_sent_to or [])} destinataire(s). L’envoyer de nouveau à : {', '.join(recipients)} ?"
+        )
+    stamp = now or utcnow()
+    unchanged = Meeting.pack_sent_at.is_(None) if seen is None else Meeting.pack_sent_at == seen
+    claim = update(Meeting).where(Meeting.id == meeting.id, unchanged).values(pack_sent_at=stamp)
+    if db.session.execute(claim.execution_options(synchronize_session=False)).rowcount != 1:
+        raise operations.GovernanceError("Le dossier vient d’être envoyé par quelqu’un d’autre : il n’a pas été envoyé de nouveau.")
+    with described(action="send_pack"):
+        meeting.pack_sent_at = stamp
+        meeting.pack_sent_to = recipients
+        db.session.flush()
+    return recipients
 
 
 def pack_messages(meeting: Meeting, recipients: list[str], pdf: bytes) -> list[Message]:

@@ -142,8 +142,8 @@ def meeting_detail(meeting_id: int):
         statuses={review.id: preparation_status(review) for review in meeting.reviews},
         gaps={review.id: preparation_gaps(review.preparation) for review in meeting.reviews},
         missing=missing_preparations(meeting),
-        pack_due_on=operations.pack_due_on(meeting),
-        recipients=operations.pack_recipients(meeting),
+        pack_due_on=pack_mail.pack_due_on(meeting),
+        recipients=pack_mail.pack_recipients(meeting),
         history=history,
         amendments=[event for event in history if event.action == "amend"],
         today=today_in_paris(),
@@ -183,7 +183,7 @@ def pack_send(meeting_id: int):
     title = "Envoyer le dossier"
     if form.validate_on_submit():
         try:
-            recipients = operations.send_pack(meeting, confirmed=form.confirmed.data == "1")
+            recipients = pack_mail.send_pack(meeting, confirmed=form.confirmed.data == "1")
         except NeedsConfirmation as question:
             db.session.rollback()
             form.confirmed.data = "1"
@@ -200,7 +200,7 @@ def pack_send(meeting_id: int):
         if failed:
             flash(f"Envoi impossible à : {', '.join(failed)}. Transmettez-leur le PDF vous-même.", "error")
         return redirect(meeting_url(meeting, "dossier"))
-    recipients = operations.pack_recipients(meeting)
+    recipients = pack_mail.pack_recipients(meeting)
     question = (
         f"Envoyer le dossier (PDF) par courriel à : {', '.join(recipients) or 'aucun participant n’a d’adresse'} ?"
     )

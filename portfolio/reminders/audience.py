@@ -7,6 +7,8 @@ co-incubators (the global coaches when these have none); its intrapreneurs are t
 scoped to it.
 """
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select
 
@@ -95,3 +97,57 @@ class Audience:
     def person(self, user_id: int | None, role: str) -> Recipients:
         """One account, when it exists and is active."""
         return {user_id: role} if user_id is not None and user_id in self.active_ids else {}
+
+
+@dataclass(frozen=True)
+class About:
+    """What a deadline is about, as far as its audience goes."""
+
+    startup_ids: tuple[int, ...] = ()
+    #: The chair of the meeting (pack), or of the startup's last committee (next committee).
+    chair_id: int | None = None
+    #: A follow-up's owner.
+    owner_id: int | None = None
+
+
+#: Who each rule's deadlines reach, in one table (the README's reminders section repeats it): the
+#: French description the admin page shows, and the audience. A deadline none of these would
+#: receive goes to the admins (`recipients`).
+AUDIENCES: dict[str, tuple[str, Callable[[Audience, About], Recipients]]] = {
+    "quarterly_report": ("finance", lambda audience, about: audience.finance()),
+    "committee_before_end": (
+        "présidences de comité, coachs des startups financées",
+        lambda audience, about: merged(audience.chairs(), audience.coaches_of(*about.startup_ids)),
+    ),
+    "next_committee": (
+        "coachs et intrapreneur·es de la startup, présidence de son dernier comité",
+        lambda audience, about: merged(
+            audience.person(about.chair_id, "chair"),
+            audience.coaches_of(*about.startup_ids),
+            *(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids),
+        ),
+    ),
+    "committee_pack": ("présidence de la séance", lambda audience, about: audience.person(about.chair_id, "chair")),
+    "missing_preparation": (
+        "intrapreneur·es de la startup",
+        lambda audience, about: merged(*(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids)),
+    ),
+    "follow_up": (
+        "responsable de l’action (sans compte : la présidence de la séance, qui l’a confiée)",
+        lambda audience, about: audience.person(about.owner_id, "owner") or audience.person(about.chair_id, "chair"),
+    ),
+    "phase_overdue": ("coachs de ses incubateurs", lambda audience, about: audience.coaches_of(*about.startup_ids)),
+    "stale_startup": ("coachs de ses incubateurs", lambda audience, about: audience.coaches_of(*about.startup_ids)),
+    "budget_year_end": (
+        "finance, intrapreneur·es des startups aux lignes ouvertes",
+        lambda audience, about: merged(
+            audience.finance(), *(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids)
+        ),
+    ),
+    "convention_end_credits": ("finance", lambda audience, about: audience.finance()),
+}
+
+
+def audience_of(audience: Audience, rule: str, about: About = About()) -> Recipients:
+    """The rule's audience for this deadline (AUDIENCES), or the admins when it would reach nobody."""
+    return AUDIENCES[rule][1](audience, about) or audience.admins()

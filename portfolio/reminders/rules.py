@@ -17,10 +17,11 @@ from sqlalchemy import select
 from portfolio.extensions import db
 from portfolio.funding.models import FundingLine
 from portfolio.funding import consumption, reports
+from portfolio.governance.doctrine import PACK_LEAD_DAYS, pack_due_on
 from portfolio.governance.dossier import preparation_status
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Review
 from portfolio.governance.schedule import portfolio_schedule
-from portfolio.reminders.audience import Audience, Recipients, merged
+from portfolio.reminders.audience import AUDIENCES, About, Recipients, audience_of
 from portfolio.reminders.calendar import monthly, paris_day, weekly
 from portfolio.reminders.due import Context, Due, link
 from portfolio.reminders.sources import (
@@ -47,58 +48,8 @@ PREPARATION_LEAD_DAYS = 30
 COMMITTEE_LOOKBACK = timedelta(days=183)
 
 
-@dataclass(frozen=True)
-class About:
-    """What a deadline is about, as far as its audience goes."""
-
-    startup_ids: tuple[int, ...] = ()
-    #: The chair of the meeting (pack), or of the startup's last committee (next committee).
-    chair_id: int | None = None
-    #: A follow-up's owner.
-    owner_id: int | None = None
-
-
-#: Who each rule's deadlines reach, in one table (the README's reminders section repeats it): the
-#: French description the admin page shows, and the audience. A deadline none of these would
-#: receive goes to the admins (`recipients`).
-AUDIENCES: dict[str, tuple[str, Callable[[Audience, About], Recipients]]] = {
-    "quarterly_report": ("finance", lambda audience, about: audience.finance()),
-    "committee_before_end": (
-        "présidences de comité, coachs des startups financées",
-        lambda audience, about: merged(audience.chairs(), audience.coaches_of(*about.startup_ids)),
-    ),
-    "next_committee": (
-        "coachs et intrapreneur·es de la startup, présidence de son dernier comité",
-        lambda audience, about: merged(
-            audience.person(about.chair_id, "chair"),
-            audience.coaches_of(*about.startup_ids),
-            *(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids),
-        ),
-    ),
-    "committee_pack": ("présidence de la séance", lambda audience, about: audience.person(about.chair_id, "chair")),
-    "missing_preparation": (
-        "intrapreneur·es de la startup",
-        lambda audience, about: merged(*(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids)),
-    ),
-    "follow_up": (
-        "responsable de l’action (sans compte : la présidence de la séance, qui l’a confiée)",
-        lambda audience, about: audience.person(about.owner_id, "owner") or audience.person(about.chair_id, "chair"),
-    ),
-    "phase_overdue": ("coachs de ses incubateurs", lambda audience, about: audience.coaches_of(*about.startup_ids)),
-    "stale_startup": ("coachs de ses incubateurs", lambda audience, about: audience.coaches_of(*about.startup_ids)),
-    "budget_year_end": (
-        "finance, intrapreneur·es des startups aux lignes ouvertes",
-        lambda audience, about: merged(
-            audience.finance(), *(audience.intrapreneurs_of(startup_id) for startup_id in about.startup_ids)
-        ),
-    ),
-    "convention_end_credits": ("finance", lambda audience, about: audience.finance()),
-}
-
-
 def recipients(ctx: Context, rule: str, about: About = About()) -> Recipients:
-    """The rule's audience for this deadline (AUDIENCES), or the admins when it would reach nobody."""
-    return AUDIENCES[rule][1](ctx.audience, about) or ctx.audience.admins()
+    return audience_of(ctx.audience, rule, about)
 
 
 def quarterly_report(ctx: Context) -> list[Due]:
@@ -202,11 +153,11 @@ def next_committee(ctx: Context) -> list[Due]:
 def committee_pack(ctx: Context) -> list[Due]:
     """The meeting's pack, sent to the participants 7 days before, reminded then while it is not sent."""
     dues = []
-    for meeting in meetings_ahead(ctx, 7):
+    for meeting in meetings_ahead(ctx, PACK_LEAD_DAYS):
         if meeting.pack_sent_at is not None:
             continue
         day = paris_day(meeting.starts_at)
-        due_on = day - timedelta(days=7)
+        due_on = pack_due_on(day)
         dues.append(Due(
             rule="committee_pack",
             subject=f"meeting:{meeting.id}:pack:{day.isoformat()}",
