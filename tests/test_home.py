@@ -112,12 +112,13 @@ def test_the_coach_sees_their_incubators_startups_to_update_counted_with_links_t
     # Another incubator's startup, stale and long in phase: not the dinum coach's.
     startup("ailleurs", phase="investigation", since=date(2020, 1, 1), updated_at=paris(2021, 1, 5), incubator_slug="autre")
     coach = section(home_of(client, login, "coach@demo.beta.gouv.fr"), "home-coach")
-    assert "Incubateur" in coach and 'data-incubator="dinum"' in coach
+    assert "Le département Accompagnement de services numériques de la DINUM</h3>" in coach and 'data-incubator="dinum"' in coach
     cards = dict(re.findall(r'data-kind="([a-z_]+)"(.*?)</div> </div></div> </div>', coach))
     assert set(cards) == {"stale", "long_in_phase", "overdue"}
     assert 'href="/startups/?flag=stale&incubator=dinum"' in cards["stale"] or \
         'href="/startups/?incubator=dinum&flag=stale"' in cards["stale"]
-    assert "Endormie" in cards["stale"] and "Ailleurs" not in coach
+    assert "Endormie" in cards["stale"] and "sans mise à jour depuis le 05/01/2024" in cards["stale"]
+    assert "Ailleurs" not in coach
     assert "Sans-Fin" in cards["long_in_phase"] or "Sans Fin" in cards["long_in_phase"]
     assert "Sans Comite" in cards["overdue"] and "comité dû le" in cards["overdue"]
     assert re.search(r'href="/governance/next-committees\?(status=overdue&incubator=dinum|incubator=dinum&status=overdue)"', cards["overdue"])
@@ -166,7 +167,7 @@ def test_a_recorded_decision_waits_for_its_validation_then_leaves_the_chairs_hom
     review.decision.validated_at = utcnow()
     db.session.commit()
     chair = section(unescape(client.get("/").get_data(as_text=True)), "home-chair")
-    assert "0 décision à enregistrer" in chair and "Aucune décision en attente" in chair
+    assert "Aucune décision à enregistrer" in chair and "0 décision" not in chair
 
 
 def test_finance_sees_the_reports_due_and_the_alerts_with_their_links(client, login, demo):
@@ -182,7 +183,7 @@ def test_finance_sees_the_reports_due_and_the_alerts_with_their_links(client, lo
     money = section(html, "home-finance")
     assert "2 comptes rendus attendus" in money and "Dont 1 en retard." in money
     assert 'href="/funding/conventions/2/reports"' in money and "En retard" in money
-    assert "1 alerte" in money and "Crédits non consommés — convention C" in money
+    assert "1 échéance de convention" in money and "Crédits non consommés — convention C" in money
     assert 'href="/funding/warnings"' in money
     assert "autre personne" not in html
     assert "3 échéances, dont 1 en retard." in section(html, "home-todo")
@@ -203,7 +204,7 @@ def test_the_admin_sees_the_last_import_and_the_deliveries_health(client, login,
     html = home_of(client, login, "admin@demo.beta.gouv.fr")
     health = section(html, "home-admin")
     assert "Aucun import du registre n’a encore été enregistré." in health
-    assert "0 rappel en échec" in health and "Dernier envoi : aucun pour l’instant" in health
+    assert "Aucun rappel en échec" in health and "Dernier envoi : aucun pour l’instant" in health
     run_import(small_registry(tmp_path / "registre"), source="registre-test.zip", user=admin)
     deadline = deadline_for(admin, "Rappel qui échoue", today_in_paris(), "follow_up")
     due = utcnow() - timedelta(hours=1)

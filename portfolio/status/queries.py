@@ -3,7 +3,7 @@ an incubator (or of all of them) that need updating — stale, in their phase pa
 committee overdue — counted and the first few named. A fixed number of statements whatever the
 portfolio's size; the flags mean what the portfolio's filters and the next committees mean."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, exists, func, or_, select
 
@@ -34,6 +34,8 @@ class Glance:
     next_committee_on: date | None
     next_committee_id: int | None
     last_committee_on: date | None
+    #: When its record last changed (UTC).
+    updated_at: datetime | None
     today: date
 
     @property
@@ -68,7 +70,7 @@ _GLANCE_COLUMNS = (
     Startup.id, Startup.slug, Startup.name,
     StartupStatus.phase, StartupStatus.phase_since, StartupStatus.stale_on, StartupStatus.beyond_norm_on,
     StartupStatus.committee_status, StartupStatus.committee_due_on, StartupStatus.next_committee_on,
-    StartupStatus.next_committee_id, StartupStatus.last_committee_on,
+    StartupStatus.next_committee_id, StartupStatus.last_committee_on, Startup.updated_at,
 )
 
 
