@@ -10,6 +10,7 @@ from flask import current_app, url_for
 from sqlalchemy import update
 
 from portfolio.audit.tracking import described
+from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.governance import doctrine, operations
 
@@ -43,7 +44,7 @@ def send_pack(meeting: Meeting, now: datetime | None = None, confirmed: bool = F
     if seen is not None and not confirmed:
         raise NeedsConfirmation(
             f"Le dossier a déjà été envoyé le {to_paris(seen):%d/%m/%Y à %H:%M} "
-            f"à {len(meeting.pack_sent_to or [])} destinataire(s). L’envoyer de nouveau à : {', '.join(recipients)} ?"
+            f"à {counted(len(meeting.pack_sent_to or []), 'destinataire')}. L’envoyer de nouveau à : {', '.join(recipients)} ?"
         )
     stamp = now or utcnow()
     unchanged = Meeting.pack_sent_at.is_(None) if seen is None else Meeting.pack_sent_at == seen

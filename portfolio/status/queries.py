@@ -12,6 +12,7 @@ from portfolio.extensions import db
 from portfolio.governance.doctrine import status_text
 from portfolio.startups.models import CoIncubation, Startup
 from portfolio.startups.phases import label
+from portfolio.startups.startup_page import duration_fr
 from portfolio.status.models import StartupStatus
 
 #: The kinds of "to update", in the order a coach reads them.
@@ -51,8 +52,9 @@ class Glance:
         return self.beyond_norm_on is not None and self.beyond_norm_on <= self.today
 
     @property
-    def days_in_phase(self) -> int | None:
-        return None if self.phase_since is None else (self.today - self.phase_since).days
+    def time_in_phase(self) -> str | None:
+        """"1 an et 5 mois", "12 jours", "aujourd’hui", as the startup page says it."""
+        return None if self.phase_since is None else duration_fr(self.phase_since, self.today)
 
     # `status` and `status_label`: what the committee status badge (governance/next_macros.html) reads.
     @property
