@@ -5,6 +5,7 @@ SQL statements whatever the size of the portfolio: a few per role held, never on
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from portfolio.funding.warning_counts import warning_counts
 from portfolio.governance import queries as governance_queries
 from portfolio.imports import queries as import_queries
 from portfolio.imports.models import ImportRun
@@ -15,7 +16,7 @@ from portfolio.timeutil import utcnow
 
 #: How many items each block names before its "see all" link.
 FIRST = 5
-#: The reminders' rules that are finance's alerts (besides the quarterly reports).
+#: The reminders' rules about conventions that finance follows (besides the quarterly reports).
 FINANCE_ALERT_RULES = ("convention_end_credits", "committee_before_end", "budget_year_end")
 QUARTERLY_REPORT = "quarterly_report"
 
@@ -44,9 +45,16 @@ class FinanceSection:
     reports_due: int
     reports_late: int
     reports: list
-    alerts: int
-    alerts_late: int
-    alert_items: list
+    #: The reminders' deadlines of the conventions (end with credits left, year end, committee before the end).
+    deadlines: int
+    deadlines_late: int
+    deadline_items: list
+    #: {warning code: how many} of the finance view's consistency warnings.
+    warnings: dict[str, int]
+
+    @property
+    def warning_total(self) -> int:
+        return sum(self.warnings.values())
 
 
 @dataclass
@@ -86,8 +94,8 @@ def _to_update(user, today: date) -> list[status_queries.ToUpdate]:
     ]
 
 
-def _finance(todo: reminder_queries.TodoSummary) -> FinanceSection:
-    alert_items = sorted(
+def _finance(todo: reminder_queries.TodoSummary, today: date) -> FinanceSection:
+    deadline_items = sorted(
         (deadline for rule in FINANCE_ALERT_RULES for deadline in todo.first_of_rule.get(rule, [])),
         key=lambda deadline: (deadline.due_on, deadline.id),
     )[:FIRST]
@@ -95,9 +103,10 @@ def _finance(todo: reminder_queries.TodoSummary) -> FinanceSection:
         reports_due=todo.by_rule.get(QUARTERLY_REPORT, 0),
         reports_late=todo.late_by_rule.get(QUARTERLY_REPORT, 0),
         reports=todo.first_of_rule.get(QUARTERLY_REPORT, []),
-        alerts=sum(todo.by_rule.get(rule, 0) for rule in FINANCE_ALERT_RULES),
-        alerts_late=sum(todo.late_by_rule.get(rule, 0) for rule in FINANCE_ALERT_RULES),
-        alert_items=alert_items,
+        deadlines=sum(todo.by_rule.get(rule, 0) for rule in FINANCE_ALERT_RULES),
+        deadlines_late=sum(todo.late_by_rule.get(rule, 0) for rule in FINANCE_ALERT_RULES),
+        deadline_items=deadline_items,
+        warnings=warning_counts(today),
     )
 
 
@@ -119,7 +128,7 @@ def home_of(user, today: date, now: datetime | None = None) -> Home:
             decisions=governance_queries.decisions_to_record(user.id, today, FIRST),
         )
     if is_finance:
-        home.finance = _finance(home.todo)
+        home.finance = _finance(home.todo, today)
     if user.has_role("admin"):
         home.admin = AdminSection(last_import=import_queries.last_run(), deliveries=reminder_queries.delivery_health())
     return home

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portfolio.accounts.access import public, requires
 from portfolio.core.home import home_of
 from portfolio.extensions import db, limiter
+from portfolio.funding.warnings import WARNING_KINDS
 from portfolio.governance.doctrine import PACK_LEAD_DAYS
 from portfolio.imports.report import ANOMALY_LABELS, RECORD_LABELS
 from portfolio.reminders.queries import STATUS_FILTERS
@@ -28,6 +29,7 @@ def home():
         anomaly_labels=ANOMALY_LABELS,
         record_labels=RECORD_LABELS,
         pack_lead_days=PACK_LEAD_DAYS,
+        warning_kinds=WARNING_KINDS,
     )
 
 
