@@ -232,7 +232,7 @@ def test_the_admin_sees_the_last_import_and_the_deliveries_health(client, login,
     assert "SMTP 451: boîte pleine" in health and "2 essais" in health
     # The import page shows that import's report whole.
     page = unescape(client.get("/admin/import").get_data(as_text=True))
-    assert 'id="dernier-import"' in page and "registre-test.zip" in page and "startups/nouvelle.md" in page
+    assert 'id="dernier-import"' in page and "registre-test.zip" in page and "startups/<wbr>nouvelle.<wbr>md" in page
 
 
 def test_a_dry_run_is_not_recorded_as_the_last_import(app, demo, tmp_path):

@@ -235,7 +235,8 @@ def test_an_admin_uploads_the_registry_and_sees_the_summary(client, demo, admin,
     response = upload(client, zipped(registry_subset(tmp_path, ["signaux-faibles", "aidantsconnect"])))
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html[:2000]
-    assert "Import terminé." in html and "incubators/menj.md" in html
+    # File names may break after their slashes and dots (<wbr>).
+    assert "Import terminé." in html and "incubators/menj.md" in html.replace("<wbr>", "")
     assert count(Organisation) == 146  # the registry's 145 and the demo's sg-mef, kept
     assert db.session.scalar(select(func.count()).where(Startup.slug == "signaux-faibles")) == 1
     assert history_errors(startup("signaux-faibles").phase_spans) == []
