@@ -454,12 +454,13 @@ def test_a_phase_change_shows_on_the_very_next_list_request(app, client, world, 
     assert phase_shown(after) == "Accélération"
 
 
-def test_the_sponsor_filter_is_a_text_field_with_a_datalist_not_a_long_select(client, viewer):
-    """Works without any script: the browser offers the <datalist>'s organisations as one types."""
-    page = client.get("/startups/", query_string={"sponsor": "dge"}).get_data(as_text=True)
-    assert '<select' not in page.split('name="sponsor"')[0].rsplit("<div", 1)[-1]
-    field = re.search(r'<input[^>]*name="sponsor"[^>]*>', page).group(0)
-    assert 'list="sponsor-options"' in field and 'value="dge"' in field
-    datalist = re.search(r'<datalist id="sponsor-options">(.*?)</datalist>', page, re.S).group(1)
-    assert re.findall(r'<option value="([^"]+)">', datalist) == ["dge", "urssaf"]  # those sponsoring, by name
-    assert '<option value="urssaf">URSSAF — Urssaf Caisse nationale</option>' in datalist
+def test_the_incubator_and_sponsor_filters_are_text_fields_not_lists_of_every_organisation(client, viewer):
+    """The page costs the same with 20 incubators or 700: nothing lists them all; a name typed is found."""
+    page = client.get("/startups/", query_string={"sponsor": "dge", "incubator": "Fabrique numérique des ministères sociaux"}).get_data(as_text=True)
+    for name, typed in (("sponsor", "dge"), ("incubator", "Fabrique numérique des ministères sociaux")):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert 'type="text"' in field and f'value="{typed}"' in field
+    assert "<datalist" not in page and "<option value=\"urssaf\"" not in page
+    assert ROW.findall(page) == ["place-des-entreprises"]  # co-incubated by the Fabrique, sponsored by the DGE
+    assert ROW.findall(client.get("/startups/", query_string={"incubator": "FABRIQUE NUMERIQUE DES MINISTERES SOCIAUX"})
+                       .get_data(as_text=True)) == ["ecole-inclusive", "place-des-entreprises"]

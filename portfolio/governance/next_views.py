@@ -9,9 +9,9 @@ from wtforms.validators import Optional, ValidationError
 from portfolio.accounts.access import requires
 from portfolio.core import exports
 from portfolio.core.exports import Column, Table
-from portfolio.forms import Form, choices
+from portfolio.forms import Form, LookupField, choices
 from portfolio.governance import doctrine, schedule
-from portfolio.startups.portfolio import incubator_choices
+from portfolio.startups import lookup
 from portfolio.timeutil import today_in_paris
 
 
@@ -38,13 +38,13 @@ class NextCommitteesFilterForm(Form):
         csrf = False
 
     status = SelectField("Statut", choices=[], validate_choice=False)
-    incubator = SelectField("Incubateur", choices=[], validate_choice=False)
+    incubator = LookupField("Incubateur", lookup.incubator,
+                            "Incubateur inconnu : « {value} ». Tapez le nom d’un incubateur.")
     on = DateField("Au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
 
     def __init__(self, formdata):
         super().__init__(formdata)
         self.status.choices = choices(doctrine.STATUSES.items(), empty="Tous les statuts")
-        self.incubator.choices = choices(incubator_choices(), empty="Tous les incubateurs")
 
     @staticmethod
     def _known(field, message: str) -> None:
@@ -53,9 +53,6 @@ class NextCommitteesFilterForm(Form):
 
     def validate_status(self, field):
         self._known(field, "Statut inconnu : « {value} ». Choisissez un statut de la liste.")
-
-    def validate_incubator(self, field):
-        self._known(field, "Incubateur inconnu : « {value} ». Choisissez un incubateur de la liste.")
 
 
 class ListPagination(Pagination):

@@ -10,10 +10,10 @@ from portfolio.accounts.permissions import can
 from portfolio.core import exports
 from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
-from portfolio.forms import Form, bounded, choices
+from portfolio.forms import Form, LookupField, bounded, choices
 from portfolio.governance.models import HEALTH_LEVELS
-from portfolio.startups import portfolio
-from portfolio.startups.folding import fold_text, install_text_folding
+from portfolio.startups import lookup, portfolio
+from portfolio.startups.folding import install_text_folding
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
 from portfolio.timeutil import to_paris, today_in_paris
 
@@ -54,10 +54,11 @@ class PortfolioFilterForm(Form):
 
     q = StringField("Recherche", validators=[Optional(), bounded(200)])
     phase = SelectField("Phase", choices=[], validate_choice=False)
-    incubator = SelectField("Incubateur", choices=[], validate_choice=False)
-    # A type-ahead over ~1,700 organisations: a text field with a <datalist> (no script needed),
-    # taking the organisation's slug (the filter's URLs) or its name as listed.
-    sponsor = StringField("Sponsor", validators=[Optional(), bounded(300)])
+    # Text fields, not long selects: the page costs the same with 20 incubators or 700.
+    incubator = LookupField("Incubateur", lookup.incubator,
+                            "Incubateur inconnu : « {value} ». Tapez le nom d’un incubateur.")
+    sponsor = LookupField("Sponsor", lookup.sponsor,
+                          "Sponsor inconnu : « {value} ». Tapez le nom ou le sigle d’une organisation qui sponsorise une startup.")
     on = DateField("Phase au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
     flag = SelectField("Signalement", choices=[], validate_choice=False)
     health = SelectField("Santé au dernier comité", choices=[], validate_choice=False)
@@ -68,8 +69,6 @@ class PortfolioFilterForm(Form):
         self.phase.choices = choices(
             [*PHASE_LABELS.items(), (portfolio.NO_PHASE, "Sans phase")], empty="Toutes les phases"
         )
-        self.incubator.choices = choices(portfolio.incubator_choices(), empty="Tous les incubateurs")
-        self.sponsor_options = portfolio.sponsor_choices()
         self.flag.choices = choices(portfolio.FLAGS.items(), empty="Tous")
         self.health.choices = choices(HEALTH_LEVELS.items(), empty="Toutes")
         self.sort.choices = choices(portfolio.SORTS.items())
@@ -81,23 +80,6 @@ class PortfolioFilterForm(Form):
 
     def validate_phase(self, field):
         self._known(field, "Phase inconnue : « {value} ». Choisissez une phase de la liste.")
-
-    def validate_incubator(self, field):
-        self._known(field, "Incubateur inconnu : « {value} ». Choisissez un incubateur de la liste.")
-
-    def validate_sponsor(self, field):
-        typed = (field.data or "").strip()
-        if not typed:
-            field.data = None
-            return
-        # "ACRONYME — Nom", the acronym alone or the name alone.
-        by_name = {fold_text(name): slug for slug, label in self.sponsor_options
-                   for name in (label, *label.split(" — "))}
-        slugs = {slug for slug, _ in self.sponsor_options}
-        slug = typed if typed in slugs else by_name.get(fold_text(typed))
-        if slug is None:
-            raise ValidationError(f"Sponsor inconnu : « {typed} ». Choisissez une organisation de la liste.")
-        field.data = slug
 
     def validate_flag(self, field):
         self._known(field, "Signalement inconnu : « {value} ».")

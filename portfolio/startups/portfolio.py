@@ -166,12 +166,22 @@ class _Statement:
         query = self.query
         return bool(query.phase or query.flag or query.sort.lstrip("-") in ("phase", "phase_since"))
 
-    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True) -> Select:
-        """SELECT columns FROM startups, with their status and phase on the day, under the query's filters."""
+    def reads_startup(self) -> bool:
+        """Whether the filters or the sort need the startups' own table beside their status rows
+        (counting by phase over the status rows alone reads one index)."""
         query = self.query
-        statement = select(*columns).select_from(Startup).join(StartupStatus, StartupStatus.startup_id == Startup.id)
+        return bool(query.incubator or query.updated_since is not None or query.sort.lstrip("-") == "updated")
+
+    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True,
+                 join_startup: bool | None = None) -> Select:
+        """SELECT columns FROM the status rows (with their startups when the columns, the filters or
+        `join_startup` need them) and the phase on the day, under the query's filters."""
+        query = self.query
+        statement = select(*columns).select_from(StartupStatus)
+        if join_startup or (join_startup is None and self.reads_startup()):
+            statement = statement.join(Startup, Startup.id == StartupStatus.startup_id)
         if self.current is not None and join_phase:
-            statement = statement.outerjoin(self.current, self.current.c.startup_id == Startup.id)
+            statement = statement.outerjoin(self.current, self.current.c.startup_id == StartupStatus.startup_id)
         if with_phase and query.phase == NO_PHASE:
             statement = statement.where(self.phase.is_(None))
         elif with_phase and query.phase:
@@ -181,13 +191,13 @@ class _Statement:
             wanted = aliased(Incubator)
             incubator_id = select(wanted.id).where(wanted.slug == query.incubator).scalar_subquery()
             co_incubated = exists().where(
-                CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id
+                CoIncubation.startup_id == StartupStatus.startup_id, CoIncubation.incubator_id == incubator_id
             )
             statement = statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
         if query.sponsor:
             sponsored = (
                 exists()
-                .where(Sponsorship.startup_id == Startup.id)
+                .where(Sponsorship.startup_id == StartupStatus.startup_id)
                 .where(Sponsorship.organisation_id == Organisation.id, Organisation.slug == query.sponsor)
             )
             statement = statement.where(sponsored)
@@ -207,17 +217,17 @@ class _Statement:
         key = self.query.sort if self.query.sort in SORTS else "name"
         descending = key.startswith("-")
         name = StartupStatus.sort_name
-        by_name = (name.desc() if descending else name, Startup.id)
+        by_name = (name.desc() if descending else name, StartupStatus.startup_id)
         if key.lstrip("-") == "phase":
             rank = rank_expression(self.phase)
             return statement.order_by(rank.desc() if descending else rank, *by_name)
         if key.lstrip("-") == "phase_since":
             since = self.since
             # Startups without a phase come last in both directions.
-            return statement.order_by(since.is_(None), since.desc() if descending else since, name, Startup.id)
+            return statement.order_by(since.is_(None), since.desc() if descending else since, name, StartupStatus.startup_id)
         if key.lstrip("-") == "updated":
             updated = Startup.updated_at
-            return statement.order_by(updated.desc() if descending else updated, name, Startup.id)
+            return statement.order_by(updated.desc() if descending else updated, name, StartupStatus.startup_id)
         return statement.order_by(*by_name)
 
     def rows(self, statement: Select) -> list[PortfolioRow]:
@@ -265,6 +275,7 @@ class _Statement:
             case((self.stale, True), else_=False).label("stale"),
             case((self.long_in_phase, True), else_=False).label("long_in_phase"),
             StartupStatus,
+            join_startup=True,
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
 
 
@@ -305,7 +316,7 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     statement = _Statement(query)
     counts = funnel(query, statement)
     pagination = SelectPagination(
-        select=statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
+        select=statement.ordered(statement.filtered(StartupStatus.startup_id, join_phase=statement.reads_phase())),
         session=db.session(), page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
     )
     pagination.total = counts.selected(query.phase)
@@ -313,7 +324,7 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     if not ids:
         return Listing(pagination, [], counts)
     page_statement = _Statement(query, startup_ids=ids)
-    rows = page_statement.rows(page_statement.row_columns().where(Startup.id.in_(ids)))
+    rows = page_statement.rows(page_statement.row_columns().where(StartupStatus.startup_id.in_(ids)))
     position = {startup_id: index for index, startup_id in enumerate(ids)}
     return Listing(pagination, sorted(rows, key=lambda row: position[row.id]), counts)
 
@@ -330,22 +341,9 @@ def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel
     statement = statement or _Statement(query)
     phase = statement.phase
     counts = dict(
-        db.session.execute(statement.filtered(phase, func.count(Startup.id), with_phase=False).group_by(phase)).all()
+        db.session.execute(statement.filtered(phase, func.count(), with_phase=False).group_by(phase)).all()
     )
     return Funnel(
         steps=tuple(FunnelStep(name, label(name), counts.get(name, 0)) for name in PHASES),
         without_phase=counts.get(None, 0),
     )
-
-
-def incubator_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every incubator, for the filter."""
-    return [tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))]
-
-
-def sponsor_choices() -> list[tuple[str, str]]:
-    """(slug, name as shown) of the organisations that sponsor at least one startup, for the filter."""
-    sponsoring = exists().where(Sponsorship.organisation_id == Organisation.id)
-    records = db.session.execute(select(Organisation.slug, Organisation.acronym, Organisation.name).where(sponsoring))
-    pairs = [(slug, f"{acronym} — {name}" if acronym and acronym != name else name) for slug, acronym, name in records]
-    return sorted(pairs, key=lambda pair: fold_text(pair[1]))

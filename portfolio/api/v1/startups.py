@@ -1,13 +1,13 @@
 """API v1: the portfolio (startups, with the list page's filters), one startup with its phases,
 milestones, indicators and status, the incubators and the organisations."""
 from flask import abort
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.api.status import startup_status
 from portfolio.api.v1 import schemas
-from portfolio.api.v1.blueprint import UnknownFilter, bp, errors
+from portfolio.api.v1.blueprint import bp, errors, known_slug
 from portfolio.api.v1.pagination import of_pagination
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
@@ -21,12 +21,6 @@ def _ref(obj) -> dict | None:
     return {"slug": obj.slug, "name": obj.name} if obj is not None else None
 
 
-def _known_slug(model, slug: str | None, parameter: str, what: str) -> None:
-    """Refuse a filter naming an incubator or organisation that does not exist (the page refuses it too)."""
-    if slug and not db.session.scalar(select(exists().where(model.slug == slug))):
-        raise UnknownFilter(parameter, f"{what} inconnu : « {slug} ».")
-
-
 @bp.route("/startups")
 @requires("startup.view")
 @bp.doc(tags=["Startups"], summary="Le portefeuille, filtré comme sur la page Portefeuille")
@@ -34,8 +28,8 @@ def _known_slug(model, slug: str | None, parameter: str, what: str) -> None:
 @bp.response(200, schemas.page_of(schemas.StartupSummarySchema, "StartupPage"))
 @errors(400, 401, 404)
 def startups(page, per_page, phase=None, incubator=None, sponsor=None, on=None, updated_since=None):
-    _known_slug(Incubator, incubator, "incubator", "Incubateur")
-    _known_slug(Organisation, sponsor, "sponsor", "Sponsor")
+    known_slug(Incubator, incubator, "incubator", "Incubateur")
+    known_slug(Organisation, sponsor, "sponsor", "Sponsor")
     query = portfolio.PortfolioQuery(
         on=on or today_in_paris(), phase=phase, incubator=incubator, sponsor=sponsor, updated_since=updated_since
     )
