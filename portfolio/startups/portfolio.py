@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from portfolio.extensions import db
 from portfolio.startups.folding import fold_text
 from portfolio.status import store
+from portfolio.status.compute import COLUMNS as STATUS_COLUMNS, Status
 from portfolio.status.models import StartupStatus
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
 from portfolio.startups.phases import PHASES, label, phase_on_query, rank_expression
@@ -81,8 +82,8 @@ class PortfolioRow:
     updated_at: datetime
     stale: bool
     long_in_phase: bool
-    #: Its status row (last and next committee, committee due, run-out), as of today.
-    status: StartupStatus | None = None
+    #: Its status row's values (last and next committee, committee due, run-out), as of today.
+    status: Status | None = None
     co_incubators: list[str] = field(default_factory=list)
     sponsors: list[str] = field(default_factory=list)
 
@@ -233,6 +234,7 @@ class _Statement:
     def rows(self, statement: Select) -> list[PortfolioRow]:
         """Run a statement made by `row_columns` and load the rows' sponsors and co-incubators in bulk."""
         on = self.query.on
+        status_count = len(STATUS_COLUMNS)
         rows = [
             PortfolioRow(
                 id=record.id,
@@ -246,7 +248,7 @@ class _Statement:
                 updated_at=record.updated_at,
                 stale=bool(record.stale),
                 long_in_phase=bool(record.long_in_phase),
-                status=record.StartupStatus,
+                status=Status(*record[-status_count:]),
             )
             for record in db.session.execute(statement)
         ]
@@ -274,7 +276,8 @@ class _Statement:
             self.since.label("phase_since"),
             case((self.stale, True), else_=False).label("stale"),
             case((self.long_in_phase, True), else_=False).label("long_in_phase"),
-            StartupStatus,
+            # Plain values, last: an ORM object per row would cost more than the rest of the row.
+            *(getattr(StartupStatus, name).label(f"status_{name}") for name in STATUS_COLUMNS),
             join_startup=True,
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
 
