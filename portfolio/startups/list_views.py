@@ -7,7 +7,7 @@ from wtforms.validators import Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
-from portfolio.core import exports
+from portfolio.core import exports, fragments
 from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
 from portfolio.forms import Form, LookupField, bounded, choices
@@ -113,8 +113,7 @@ def _read_filters() -> PortfolioFilterForm:
 
 
 def _render_invalid(form: PortfolioFilterForm):
-    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], committees={}, funnel=None,
-                           filters={})
+    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], funnel=None, filters={})
     return render_template("startups/list.html", body=Markup(body), invalid=True, export_args=None), 400
 
 
@@ -135,12 +134,10 @@ def startup_list():
         form=form,
         query=query,
         page=listing.pagination,
-        rows=listing.rows,
-        committees=committees_of(listing.rows, query),
+        rows=rendered_rows(listing.rows, query),
         funnel=listing.funnel,
         filters=_filter_args(),
         no_phase=portfolio.NO_PHASE,
-        links_to_detail="startups.detail" in current_app.view_functions,
         stale_after_days=current_app.config["STALE_AFTER_DAYS"],
         phase_norms=current_app.config["PHASE_NORMS_DAYS"],
         phase_label=label,
@@ -173,6 +170,24 @@ def export_csv():
 @requires("startup.view")
 def export_xlsx():
     return _export("xlsx")
+
+
+def rendered_rows(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> list[Markup]:
+    """Each row's HTML, kept under everything it shows (portfolio.core.fragments): a row is rendered
+    again only once one of its values changed, whatever the page or the filters that list it."""
+    config = current_app.config
+    settings = ("startups.detail" in current_app.view_functions, config["STALE_AFTER_DAYS"],
+                tuple(config["PHASE_NORMS_DAYS"].items()))
+    links_to_detail, stale_after_days, _ = settings
+    committees = committees_of(rows, query)
+    return [
+        fragments.render(
+            "startups/_list_row.html", (row.values(), committees.get(row.id), settings),
+            row=row, committee=committees.get(row.id), links_to_detail=links_to_detail,
+            stale_after_days=stale_after_days, phase_norms=config["PHASE_NORMS_DAYS"],
+        )
+        for row in rows
+    ]
 
 
 def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> dict:

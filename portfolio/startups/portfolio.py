@@ -87,6 +87,12 @@ class PortfolioRow:
     co_incubators: list[str] = field(default_factory=list)
     sponsors: list[str] = field(default_factory=list)
 
+    def values(self) -> tuple:
+        """Everything the row holds, as one hashable value (its rendered HTML is kept under it)."""
+        return (self.id, self.slug, self.name, self.pitch, self.incubator, self.phase, self.phase_since,
+                self.days_in_phase, self.updated_at, self.stale, self.long_in_phase, self.status,
+                tuple(self.co_incubators), tuple(self.sponsors))
+
     @property
     def phase_label(self) -> str:
         return label(self.phase) if self.phase else ""
