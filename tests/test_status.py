@@ -185,3 +185,57 @@ def test_the_generator_leaves_every_startup_a_row(app, runner):
     count = db.session.scalar(select(db.func.count()).select_from(Startup))
     assert count > 600 and len(store.stored()) == count
     assert store.stored() == compute(today_in_paris())
+
+
+def _revisions() -> list[int]:
+    return [store.revision_of(_startup(index).id) for index in range(3)]
+
+
+def test_the_revision_counts_the_commits_bearing_on_each_startup_and_no_other(app):
+    """What pages keep of a startup's record is kept under its revision: every write that changes what
+    they show of it counts it up (its own records, the names it shows), writes elsewhere do not."""
+    from portfolio.governance.models import Decision, FollowUpAction
+    from portfolio.startups.models import Organisation, Sponsorship
+
+    admin, chair = _world()
+    today = today_in_paris()
+    before = _revisions()
+    startups.log_milestone(_startup(0), today, "other", "Mise en production", by=admin)
+    db.session.commit()
+    after_milestone = _revisions()
+    assert after_milestone[0] == before[0] + 1 and after_milestone[1:] == before[1:]
+
+    # The incubator's name shows on every page of its startups.
+    db.session.scalar(select(Incubator)).name = "Incubateur interministériel"
+    db.session.commit()
+    after_rename = _revisions()
+    assert all(now == then + 1 for now, then in zip(after_rename, after_milestone))
+
+    # A sponsor's name, on the startups it sponsors only.
+    dge = Organisation(slug="dge", name="Direction générale des entreprises", acronym="DGE")
+    db.session.add(Sponsorship(startup=_startup(2), organisation=dge))
+    db.session.commit()
+    sponsored = _revisions()
+    dge.acronym = "D.G.E."
+    db.session.commit()
+    assert [now - then for now, then in zip(_revisions(), sponsored)] == [0, 0, 1]
+
+    # A follow-up of a decision, and its owner's name, on the reviewed startup.
+    meeting = Meeting(kind="investment_committee", title="Comité", starts_at=datetime.combine(
+        today - timedelta(days=1), time(10), tzinfo=PARIS), status="held", source="local")
+    meeting.reviews.append(Review(startup=_startup(1), position=0))
+    db.session.add(meeting)
+    db.session.flush()
+    decision = Decision(review=meeting.reviews[0], outcome="continue_6_months")
+    db.session.add(decision)
+    db.session.commit()
+    decided = _revisions()
+    action = FollowUpAction(decision=decision, text="Publier la matrice d’impact", owner=chair,
+                            due_on=today + timedelta(days=30))
+    db.session.add(action)
+    db.session.commit()
+    followed = _revisions()
+    assert [now - then for now, then in zip(followed, decided)] == [0, 1, 0]
+    chair.name = "Présidente Durand"
+    db.session.commit()
+    assert [now - then for now, then in zip(_revisions(), followed)] == [0, 1, 0]

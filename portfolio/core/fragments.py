@@ -65,7 +65,12 @@ def kept() -> Fragments:
     return current_app.extensions["fragments"]
 
 
+def rendered(template: str, **values) -> str:
+    """`template` rendered with `values` alone (no request context, no signed-in person)."""
+    return current_app.jinja_env.get_template(template).render(**values)
+
+
 def render(template: str, key: Hashable, **values) -> Markup:
-    """`template` rendered with `values` alone, kept under (`template`, `key`): `key` must hold
-    everything of `values` the template reads."""
-    return kept().get((template, key), lambda: current_app.jinja_env.get_template(template).render(**values))
+    """`template` rendered with `values`, kept under (`template`, `key`): `key` must hold everything
+    of `values` the template reads."""
+    return kept().get((template, key), lambda: rendered(template, **values))

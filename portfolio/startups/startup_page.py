@@ -221,6 +221,44 @@ def _health_review(startup: Startup, status):
     )
 
 
+@dataclass(frozen=True)
+class Permissions:
+    """What the person reading the page may do there: the page's body is kept per combination."""
+
+    #: Change its phase, identity and team.
+    edit: bool
+    #: Log milestones and indicators.
+    log: bool
+    #: Read its funding section.
+    funding: bool
+    #: Open the conventions its funding comes from.
+    conventions: bool
+
+    @classmethod
+    def of(cls, user, startup: Startup) -> "Permissions":
+        from portfolio.accounts.permissions import can
+
+        return cls(can(user, "startup.edit", startup), can(user, "startup.log", startup),
+                   can(user, "startup.funding", startup), can(user, "funding.view"))
+
+
+def body(startup: Startup, today: date, permissions: Permissions) -> Markup:
+    """The page below its title bar, kept under the startup's revision (every commit bearing on its
+    record counts it up), the day and what the reader may do: rendered again only once one of those
+    changed, in any process (portfolio.core.fragments)."""
+    from portfolio.core import fragments
+    from portfolio.status import store
+
+    store.refresh(today)
+
+    def render() -> str:
+        full = load_startup(startup.slug, full=True)
+        context = page_context(full, today, with_funding=permissions.funding)
+        return fragments.rendered("startups/_detail_body.html", **context, may=permissions)
+
+    return fragments.kept().get(("startup-page", startup.id, store.revision_of(startup.id), today, permissions), render)
+
+
 def page_context(startup: Startup, today: date, with_funding: bool = False) -> dict:
     """What the page shows; its committee situation is the status row's (the same on every page), its
     funding only for those who may read it (`with_funding`)."""

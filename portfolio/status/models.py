@@ -63,3 +63,7 @@ class StartupStatus(db.Model):
     health: Mapped[str | None] = mapped_column(String(20))
     health_on: Mapped[date | None] = mapped_column(Date)
     health_meeting_id: Mapped[int | None] = mapped_column(Integer)
+    #: How many times the row was written: every commit that bore on the startup's record (its
+    #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh
+    #: counts it up, so that what a page renders from that record can be kept under it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -28,7 +28,8 @@ def write(statuses: Iterable[Status]) -> int:
         statement = insert(table).values(rows[start:start + BATCH])
         connection.execute(statement.on_conflict_do_update(
             index_elements=["startup_id"],
-            set_={name: statement.excluded[name] for name in COLUMNS if name != "startup_id"},
+            set_={**{name: statement.excluded[name] for name in COLUMNS if name != "startup_id"},
+                  "revision": table.c.revision + 1},
         ))
     return len(rows)
 
@@ -65,6 +66,11 @@ def refresh(today: date | None = None) -> int:
     written = rebuild(today)
     db.session.commit()
     return written
+
+
+def revision_of(startup_id: int) -> int | None:
+    """The row's revision (None when the startup has no row)."""
+    return db.session.scalar(select(StartupStatus.revision).where(StartupStatus.startup_id == startup_id))
 
 
 def status_of(startup_id: int) -> StartupStatus | None:

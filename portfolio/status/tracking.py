@@ -24,32 +24,51 @@ def _direct(obj) -> list[int]:
 
 
 def _bearings(obj) -> list[tuple[str, int]]:
-    """(kind, id) pairs saying which startups' status an object's write may change."""
+    """(kind, id) pairs saying which startups' status an object's write may change, or what pages
+    show of their record (names of their incubators and sponsors, preparations, follow-ups…)."""
+    from portfolio.accounts.models import User
+    from portfolio.funding.grants import Grant
     from portfolio.funding.models import (
-        Amendment, ConsumptionEntry, ConsumptionReport, Convention, FundingLine, LineAmount,
+        Amendment, ConsumptionEntry, ConsumptionReport, Convention, FundingLine, LineAmount, StatusChange,
     )
-    from portfolio.governance.models import Decision, Meeting, Review
+    from portfolio.governance.models import Decision, FollowUpAction, Meeting, Preparation, Review
     from portfolio.startups.models import (
-        CoIncubation, Indicator, Measurement, Milestone, PhaseSpan, Sponsorship, Startup, TeamMember,
+        CoIncubation, Incubator, Indicator, Measurement, Milestone, Organisation, PhaseSpan, Sponsorship, Startup,
+        TeamMember,
     )
 
     if isinstance(obj, Startup):
         return [("startup", obj.id)]
-    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, FundingLine)):
+    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, FundingLine,
+                        Grant)):
         return [("startup", ident) for ident in _direct(obj)]
     if isinstance(obj, Measurement):
         return [("indicator", obj.indicator_id)]
     if isinstance(obj, Meeting):
         return [("meeting", obj.id)]
-    if isinstance(obj, Decision):
+    if isinstance(obj, (Decision, Preparation)):
         return [("review", obj.review_id)]
+    if isinstance(obj, FollowUpAction):
+        return [("decision", obj.decision_id)]
     if isinstance(obj, (LineAmount, ConsumptionEntry)):
         return [("line", obj.line_id)]
-    if isinstance(obj, (ConsumptionReport, Amendment)):
+    if isinstance(obj, (ConsumptionReport, Amendment, StatusChange)):
         return [("convention", obj.convention_id)]
     if isinstance(obj, Convention):
         return [("convention", obj.id)]
+    if isinstance(obj, Incubator) and _changed(obj, "name"):
+        return [("incubator", obj.id)]
+    if isinstance(obj, Organisation) and (_changed(obj, "name") or _changed(obj, "acronym")):
+        return [("organisation", obj.id)]
+    if isinstance(obj, User) and _changed(obj, "name"):
+        return [("owner", obj.id)]
     return []
+
+
+def _changed(obj, name: str) -> list:
+    """The values an attribute changed from or to in this flush (none for an object not loaded)."""
+    history = attributes.get_history(obj, name)
+    return [value for value in (*history.added, *history.deleted) if value is not None]
 
 
 def mark(session: Session, *startup_ids: int) -> None:
@@ -71,23 +90,33 @@ def _after_flush(session: Session, flush_context) -> None:
 
 def _startup_ids(session: Session, pending: set[tuple[str, int]]) -> set[int]:
     from portfolio.funding.models import FundingLine
-    from portfolio.governance.models import Review
-    from portfolio.startups.models import Indicator
+    from portfolio.governance.models import Decision, FollowUpAction, Review
+    from portfolio.startups.models import CoIncubation, Indicator, Sponsorship, Startup
 
     by_kind: dict[str, list[int]] = {}
     for kind, ident in pending:
         by_kind.setdefault(kind, []).append(ident)
     ids = set(by_kind.pop("startup", []))
     parents = {
-        "indicator": (Indicator.startup_id, Indicator.id),
-        "meeting": (Review.startup_id, Review.meeting_id),
-        "review": (Review.startup_id, Review.id),
-        "line": (FundingLine.startup_id, FundingLine.id),
-        "convention": (FundingLine.startup_id, FundingLine.convention_id),
+        "indicator": [(Indicator.startup_id, Indicator.id)],
+        "meeting": [(Review.startup_id, Review.meeting_id)],
+        "review": [(Review.startup_id, Review.id)],
+        "line": [(FundingLine.startup_id, FundingLine.id)],
+        "convention": [(FundingLine.startup_id, FundingLine.convention_id)],
+        "incubator": [(Startup.id, Startup.incubator_id), (CoIncubation.startup_id, CoIncubation.incubator_id)],
+        "organisation": [(Startup.id, Startup.porteur_id), (Sponsorship.startup_id, Sponsorship.organisation_id)],
     }
+    # Two steps away: a follow-up's decision, a follow-up owner's decisions, to their review's startup.
+    reviewed = select(Review.startup_id).join(Decision, Decision.review_id == Review.id)
     for kind, idents in by_kind.items():
-        column, key = parents[kind]
-        ids.update(session.scalars(select(column).where(among(key, idents)).distinct()))
+        if kind == "decision":
+            ids.update(session.scalars(reviewed.where(among(Decision.id, idents)).distinct()))
+        elif kind == "owner":
+            owned = select(FollowUpAction.decision_id).where(among(FollowUpAction.owner_id, idents))
+            ids.update(session.scalars(reviewed.where(Decision.id.in_(owned)).distinct()))
+        else:
+            for column, key in parents[kind]:
+                ids.update(session.scalars(select(column).where(among(key, idents)).distinct()))
     return ids
 
 

@@ -1,0 +1,23 @@
+"""The status row counts the commits that bore on its startup (`revision`): pages keep the parts
+they render from a startup's record under it (portfolio.core.fragments).
+
+Revision ID: c5d8e2a4f6b1
+Revises: b7d2e4f8a913
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c5d8e2a4f6b1"
+down_revision = "b7d2e4f8a913"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("startup_status") as batch:
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade():
+    with op.batch_alter_table("startup_status") as batch:
+        batch.drop_column("revision")
