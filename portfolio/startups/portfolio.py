@@ -3,7 +3,7 @@ text, sorted, counted per phase (the funnel), with the *stale* and *long in phas
 
 The list page and the CSV export read the same rows from here, so the export is exactly what the
 page shows. Every function issues a fixed number of SQL statements, whatever the number of
-startups: sponsors and co-incubators are loaded in bulk, never per startup.
+startups: the sponsors and co-incubators of each row are its status row's.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -35,8 +35,6 @@ SORTS = {
     "updated": "Dernière mise à jour (la plus ancienne d’abord)",
     "-updated": "Dernière mise à jour (la plus récente d’abord)",
 }
-#: Above this many startups, their sponsors and co-incubators are read whole rather than by id.
-MAX_IDS_LISTED = 500
 #: The `flag` filter's values.
 FLAGS = {
     "stale": "Pas à jour",
@@ -238,7 +236,7 @@ class _Statement:
         return statement.order_by(*by_name)
 
     def rows(self, statement: Select) -> list[PortfolioRow]:
-        """Run a statement made by `row_columns` and load the rows' sponsors and co-incubators in bulk."""
+        """Run a statement made by `row_columns` (its sponsors and co-incubators are its status row's)."""
         on = self.query.on
         status_count = len(STATUS_COLUMNS)
         rows = [
@@ -254,20 +252,13 @@ class _Statement:
                 updated_at=record.updated_at,
                 stale=bool(record.stale),
                 long_in_phase=bool(record.long_in_phase),
-                status=Status(*record[-status_count:]),
+                status=status,
+                co_incubators=status.co_incubators,
+                sponsors=status.sponsors,
             )
             for record in db.session.execute(statement)
+            for status in (Status(*record[-status_count:]),)
         ]
-        if rows:
-            by_id = {row.id: row for row in rows}
-            # A page's ids are few; for more (the export), the whole tables are cheaper than a long IN.
-            ids = list(by_id) if len(by_id) <= MAX_IDS_LISTED else None
-            for startup_id, name in _sponsor_names(ids):
-                if startup_id in by_id:
-                    by_id[startup_id].sponsors.append(name)
-            for startup_id, name in _co_incubator_names(ids):
-                if startup_id in by_id:
-                    by_id[startup_id].co_incubators.append(name)
         return rows
 
     def row_columns(self) -> Select:
@@ -286,26 +277,6 @@ class _Statement:
             *(getattr(StartupStatus, name).label(f"status_{name}") for name in STATUS_COLUMNS),
             join_startup=True,
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
-
-
-def _sponsor_names(startup_ids: list[int] | None) -> list[tuple[int, str]]:
-    """(startup id, sponsor as shown) for these startups (all when None), sorted by name."""
-    statement = select(Sponsorship.startup_id, Organisation.acronym, Organisation.name).join(
-        Organisation, Organisation.id == Sponsorship.organisation_id
-    )
-    if startup_ids is not None:
-        statement = statement.where(Sponsorship.startup_id.in_(startup_ids))
-    names = [(startup_id, acronym or name) for startup_id, acronym, name in db.session.execute(statement)]
-    return sorted(names, key=lambda pair: fold_text(pair[1]))
-
-
-def _co_incubator_names(startup_ids: list[int] | None) -> list[tuple[int, str]]:
-    statement = select(CoIncubation.startup_id, Incubator.name).join(
-        Incubator, Incubator.id == CoIncubation.incubator_id
-    )
-    if startup_ids is not None:
-        statement = statement.where(CoIncubation.startup_id.in_(startup_ids))
-    return sorted(db.session.execute(statement), key=lambda pair: fold_text(pair[1]))
 
 
 @dataclass

@@ -63,6 +63,10 @@ class StartupStatus(db.Model):
     health: Mapped[str | None] = mapped_column(String(20))
     health_on: Mapped[date | None] = mapped_column(Date)
     health_meeting_id: Mapped[int | None] = mapped_column(Integer)
+    #: The names of its sponsors (acronym, else name) and of its co-incubators, as the portfolio
+    #: lists them: sorted without case nor accents, one per line.
+    sponsor_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    co_incubator_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: How many times the row was written: every commit that bore on the startup's record (its
     #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh
     #: counts it up, so that what a page renders from that record can be kept under it.
