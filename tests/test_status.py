@@ -20,7 +20,7 @@ from portfolio.governance import operations as governance
 from portfolio.governance.models import Meeting, Review
 from portfolio.startups import operations as startups
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
-from portfolio.startups.phases import PHASES
+from portfolio.startups.phases import PHASES, phase_on_query
 from portfolio.status import store
 from portfolio.status.compute import compute
 from portfolio.status.models import StartupStatus
@@ -155,9 +155,17 @@ def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
             db.session.commit()
         except REFUSALS:
             db.session.rollback()
-        incremental = store.stored()
+        incremental, periods = store.stored(), store.stored_periods()
         rebuilt = compute(today_in_paris())
         assert incremental == rebuilt, step
+        # The kept phase periods say what the day-D rule over the spans says, on any day.
+        for offset in (-900, -450, -401, -10, 0, 1, 12):
+            probe = today_in_paris() + timedelta(days=offset)
+            assert sorted(db.session.execute(store.phases_on(probe)).all()) == \
+                sorted(db.session.execute(phase_on_query(probe)).all()), (step, probe)
+        store.rebuild()
+        assert store.stored_periods() == periods, step
+        db.session.rollback()
     assert len(incremental) == 3
 
 

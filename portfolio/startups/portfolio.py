@@ -19,7 +19,7 @@ from portfolio.status import store
 from portfolio.status.compute import COLUMNS as STATUS_COLUMNS, Status
 from portfolio.status.models import StartupStatus
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
-from portfolio.startups.phases import PHASES, label, phase_on_query, rank_expression
+from portfolio.startups.phases import PHASES, label, rank_expression
 from portfolio.timeutil import today_in_paris
 
 #: The `phase` filter's value for "no phase on that day".
@@ -141,7 +141,7 @@ class Funnel:
 class _Statement:
     """The query's SQL pieces, built once per request. The startups are read with their status row
     (`portfolio.status`): today's phase, flags and name order are its indexed columns; the phase on
-    another day is the day-D rule over the spans (for `startup_ids` only, when given)."""
+    another day is the day-D rule over the kept phase periods (for `startup_ids` only, when given)."""
 
     def __init__(self, query: PortfolioQuery, startup_ids: list[int] | None = None):
         self.query = query
@@ -153,7 +153,7 @@ class _Statement:
             self.phase, self.since = StartupStatus.phase, StartupStatus.phase_since
             self.long_in_phase = StartupStatus.beyond_norm_on <= query.on
         else:
-            self.current = phase_on_query(query.on, startup_ids).subquery("current_phase")
+            self.current = store.phases_on(query.on, startup_ids).subquery("current_phase")
             self.phase, self.since = self.current.c.phase, self.current.c.start
             norms = current_app.config["PHASE_NORMS_DAYS"]
             # Above the norm means more days in the phase than the norm: started before on - norm.
@@ -167,9 +167,14 @@ class _Statement:
 
     def reads_phase(self) -> bool:
         """Whether selecting and ordering the startups needs their phase on another day than today
-        (the costly part: a window over every phase span), i.e. a phase or flag filter, or a sort by phase."""
+        (a range over every startup's phase periods), i.e. a phase or flag filter, or a sort by phase."""
         query = self.query
         return bool(query.phase or query.flag or query.sort.lstrip("-") in ("phase", "phase_since"))
+
+    def filters_beside_phase(self) -> bool:
+        query = self.query
+        return bool(query.incubator or query.sponsor or (query.text and query.text.strip()) or query.health
+                    or query.flag or query.updated_since is not None)
 
     def reads_startup(self) -> bool:
         """Whether the filters or the sort need the startups' own table beside their status rows
@@ -177,16 +182,18 @@ class _Statement:
         query = self.query
         return bool(query.incubator or query.updated_since is not None or query.sort.lstrip("-") == "updated")
 
-    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True,
+    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True, only_with_phase: bool = False,
                  join_startup: bool | None = None) -> Select:
         """SELECT columns FROM the status rows (with their startups when the columns, the filters or
-        `join_startup` need them) and the phase on the day, under the query's filters."""
+        `join_startup` need them) and the phase on the day (`only_with_phase`: of the startups that
+        have one, read from the periods' index first), under the query's filters."""
         query = self.query
         statement = select(*columns).select_from(StartupStatus)
         if join_startup or (join_startup is None and self.reads_startup()):
             statement = statement.join(Startup, Startup.id == StartupStatus.startup_id)
         if self.current is not None and join_phase:
-            statement = statement.outerjoin(self.current, self.current.c.startup_id == StartupStatus.startup_id)
+            on = self.current.c.startup_id == StartupStatus.startup_id
+            statement = statement.join(self.current, on) if only_with_phase else statement.outerjoin(self.current, on)
         if with_phase and query.phase == NO_PHASE:
             statement = statement.where(self.phase.is_(None))
         elif with_phase and query.phase:
@@ -320,9 +327,23 @@ def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel
     """Count per phase on the query's day, honouring every filter but the phase itself."""
     statement = statement or _Statement(query)
     phase = statement.phase
-    counts = dict(
-        db.session.execute(statement.filtered(phase, func.count(), with_phase=False).group_by(phase)).all()
-    )
+    if statement.current is None:
+        counts = dict(
+            db.session.execute(statement.filtered(phase, func.count(), with_phase=False).group_by(phase)).all()
+        )
+    else:
+        # Another day: the phases counted from the periods that hold that day (a range over their
+        # index, joined to the startups only for other filters), the startups without a phase by
+        # difference with all those selected.
+        if statement.filters_beside_phase():
+            by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
+        else:
+            by_phase = select(phase, func.count()).select_from(statement.current)
+        counts = dict(db.session.execute(by_phase.group_by(phase)).all())
+        selected = db.session.scalar(
+            statement.filtered(func.count(), with_phase=False, join_phase=query.flag == "long_in_phase")
+        )
+        counts[None] = selected - sum(counts.values())
     return Funnel(
         steps=tuple(FunnelStep(name, label(name), counts.get(name, 0)) for name in PHASES),
         without_phase=counts.get(None, 0),

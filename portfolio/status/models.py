@@ -71,3 +71,18 @@ class StartupStatus(db.Model):
     #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh
     #: counts it up, so that what a page renders from that record can be kept under it.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class PhasePeriod(db.Model):
+    """The day-D rule as periods (`portfolio.startups.phases.periods`): on the days [start, until)
+    the startup's phase is `phase`. Derived from its spans and rewritten with its status row, so
+    that the phase of every startup on any past day is one range query over an index (the
+    portfolio "as of" a date), rather than a window over every span."""
+
+    __tablename__ = "phase_periods"
+    __table_args__ = (Index("ix_phase_periods_day", "start", "until", "phase", "startup_id"),)
+
+    startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    phase: Mapped[str] = mapped_column(String(40))
+    until: Mapped[date | None] = mapped_column(Date)

@@ -4,12 +4,15 @@ turns in Paris, and the reads of the pages."""
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portfolio.extensions import db
 from portfolio.status.compute import COLUMNS, Status, compute
-from portfolio.status.models import StartupStatus
+from portfolio.database import among
+from portfolio.startups.models import PhaseSpan
+from portfolio.startups.phases import periods
+from portfolio.status.models import PhasePeriod, StartupStatus
 from portfolio.timeutil import today_in_paris
 
 #: Rows written per statement (SQLite binds at most 32,766 parameters).
@@ -34,15 +37,38 @@ def write(statuses: Iterable[Status]) -> int:
     return len(rows)
 
 
+def write_periods(startup_ids: list[int] | None) -> None:
+    """Replace the phase periods of these startups (of all when None) by those of their spans."""
+    spans = select(PhaseSpan.startup_id, PhaseSpan.phase, PhaseSpan.start, PhaseSpan.end)
+    table = PhasePeriod.__table__
+    if startup_ids is None:
+        db.session.execute(delete(table))
+    else:
+        spans = spans.where(among(PhaseSpan.startup_id, startup_ids))
+        db.session.execute(delete(table).where(among(table.c.startup_id, startup_ids)))
+    by_startup: dict[int, list] = {}
+    for span in db.session.execute(spans.order_by(PhaseSpan.startup_id, PhaseSpan.id)):
+        by_startup.setdefault(span.startup_id, []).append(span)
+    rows = [{"startup_id": startup_id, "phase": period.phase, "start": period.start, "until": period.until}
+            for startup_id, listed in by_startup.items() for period in periods(listed)]
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(table.insert(), rows[start:start + BATCH])
+
+
 def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
-    """Recompute the rows of these startups (those that still exist) on `day` (today in Paris)."""
+    """Recompute the rows (and phase periods) of these startups (those that still exist) on `day`
+    (today in Paris)."""
     ids = sorted(set(startup_ids))
-    return write(compute(day or today_in_paris(), ids)) if ids else 0
+    if not ids:
+        return 0
+    write_periods(ids)
+    return write(compute(day or today_in_paris(), ids))
 
 
 def rebuild(day: date | None = None) -> int:
-    """Recompute every row from the records (rows of startups gone are dropped by their cascade;
-    any left over are removed). Returns the number of rows written."""
+    """Recompute every row and phase period from the records (rows of startups gone are dropped by
+    their cascade; any left over are removed). Returns the number of rows written."""
+    write_periods(None)
     statuses = compute(day or today_in_paris())
     known = {status.startup_id for status in statuses}
     stale_ids = [ident for ident in db.session.scalars(select(StartupStatus.startup_id)) if ident not in known]
@@ -68,6 +94,15 @@ def refresh(today: date | None = None) -> int:
     return written
 
 
+def phases_on(day: date, startup_ids: list[int] | None = None) -> Select:
+    """SQL: (startup_id, phase, start) of each startup with a phase on `day` (among `startup_ids` when
+    given): the day-D rule read from the kept periods, one range over their index."""
+    statement = select(PhasePeriod.startup_id, PhasePeriod.phase, PhasePeriod.start).where(
+        PhasePeriod.start <= day, or_(PhasePeriod.until.is_(None), PhasePeriod.until > day)
+    )
+    return statement if startup_ids is None else statement.where(PhasePeriod.startup_id.in_(startup_ids))
+
+
 def revision_of(startup_id: int) -> int | None:
     """The row's revision (None when the startup has no row)."""
     return db.session.scalar(select(StartupStatus.revision).where(StartupStatus.startup_id == startup_id))
@@ -82,6 +117,13 @@ def statuses_of(startup_ids: Iterable[int]) -> dict[int, StartupStatus]:
     if not ids:
         return {}
     return {row.startup_id: row for row in db.session.scalars(select(StartupStatus).where(StartupStatus.startup_id.in_(ids)))}
+
+
+def stored_periods() -> list[tuple]:
+    """Every phase period as (startup id, phase, start, until), in order (for the property test)."""
+    table = PhasePeriod.__table__
+    return [tuple(row) for row in db.session.execute(
+        select(table.c.startup_id, table.c.phase, table.c.start, table.c.until).order_by(table.c.startup_id, table.c.start))]
 
 
 def stored() -> list[Status]:
