@@ -232,6 +232,9 @@ def test_obligations_are_added_edited_and_removed_with_confirmation(app, demo, c
     assert post_form(client, f"{base}/new", {"kind": ""}).status_code == 422
 
 
+from portfolio.startups.startup_page import Permissions  # noqa: E402
+
+
 def page_funding(user, startup):
     """What the startup page's view gives its funding partial (see startup_page.page_context)."""
     from portfolio.accounts.permissions import can
@@ -251,8 +254,9 @@ def test_intrapreneurs_see_their_startup_lines_on_its_page_and_not_the_conventio
     with app.test_request_context():
         login_user(own)
         # The startup page's view gives the partial the funding of those who may read it, None to others.
-        mine = render_template_string(partial, startup=sf, funding=page_funding(own, sf)).replace("\u202f", " ")
-        theirs = render_template_string(partial, startup=pde, funding=page_funding(own, pde))
+        mine = render_template_string(partial, startup=sf, funding=page_funding(own, sf),
+                                      may=Permissions.of(own, sf)).replace("\u202f", " ")
+        theirs = render_template_string(partial, startup=pde, funding=page_funding(own, pde), may=Permissions.of(own, pde))
     assert "168 000" in mine and "07-FIN-21800032538" in mine and "07-FIN-21800032429" not in mine
     assert REFERENCE in mine and "/funding/conventions/" not in mine  # named, not linked: they cannot open it
     assert theirs.strip() == ""
@@ -264,7 +268,7 @@ def test_the_startup_partial_links_readers_to_the_convention(app, demo, make_use
         login_user(coach)
         startup = by_slug(Startup, "conseillers-entreprises")
         html = render_template_string('{% include "funding/_startup_funding.html" %}', startup=startup,
-                                      funding=page_funding(coach, startup))
+                                      funding=page_funding(coach, startup), may=Permissions.of(coach, startup))
     assert f"/funding/conventions/{seed().id}" in html and "452" in html
 
 
@@ -318,10 +322,44 @@ def grow(convention, size: int) -> None:
 def test_the_convention_page_reads_as_many_statements_for_3_as_for_30_lines(app, demo, client, finance):
     convention = seed()
     url = f"/funding/conventions/{convention.id}"
+    # Rendered after each write (the page is kept until its record changes), then kept.
     grow(convention, 3)
-    count_statements(client, url)  # the first request loads the account into the session
+    count_statements(client, "/")  # the first request loads the account into the session
     small = count_statements(client, url), count_statements(client, "/funding/"), count_statements(client, "/funding/lines.csv")
+    kept = count_statements(client, url)
     grow(seed(), 30)
     assert len(seed().lines) == 30
     large = count_statements(client, url), count_statements(client, "/funding/"), count_statements(client, "/funding/lines.csv")
     assert small == large, (small, large)
+    assert kept == count_statements(client, url) < small[0]
+
+
+def test_a_kept_convention_page_shows_at_once_each_change_of_its_record(app, demo, client, finance):
+    """The page is kept under the convention's revision: a party, an obligation, a line, a renamed
+    startup or party shows on the next request; a write elsewhere leaves it kept."""
+    from portfolio.status import store
+
+    url = f"/funding/conventions/{seed().id}"
+    assert "Agence du numérique en santé" not in text_of(client.get(url))
+    revision = store.record_revision("convention", seed().id)
+    startups_elsewhere = Startup(slug="ailleurs", name="Ailleurs", incubator=by_slug(Incubator, "dinum"))
+    db.session.add(startups_elsewhere)
+    db.session.commit()
+    assert store.record_revision("convention", seed().id) == revision
+
+    ans = Organisation(slug="ans", name="Agence du numérique en santé", acronym="ANS")
+    operations.add_party(seed(), role="porteur", organisation=ans)
+    db.session.commit()
+    assert "Agence du numérique en santé" in text_of(client.get(url))
+    operations.add_obligation(seed(), "publication", "Publication au Journal officiel du numérique")
+    db.session.commit()
+    assert "Journal officiel du numérique" in text_of(client.get(url))
+    by_slug(Startup, "signaux-faibles").name = "Signaux Faibles (renommée)"
+    by_slug(Organisation, "ans").name = "Agence du numérique en santé (renommée)"
+    db.session.commit()
+    page = text_of(client.get(url))
+    assert "Signaux Faibles (renommée)" in page and "Agence du numérique en santé (renommée)" in page
+    operations.add_line(seed(), startup=startups_elsewhere, fiscal_year=2021, ae="1000", cp="1000")
+    db.session.commit()
+    assert "Ailleurs" in text_of(client.get(url))
+    assert store.record_revision("convention", seed().id) == revision + 4

@@ -1,7 +1,8 @@
 """The status row counts the commits that bore on its startup (`revision`): pages keep the parts
 they render from a startup's record under it (portfolio.core.fragments). It also holds the names
 of its sponsors and co-incubators as the portfolio lists them; `phase_periods` keeps the day-D rule
-as periods, so that the phase of every startup on a past day is one range query.
+as periods, so that the phase of every startup on a past day is one range query; `record_revisions`
+counts the commits that changed a convention's record.
 
 Revision ID: c5d8e2a4f6b1
 Revises: b7d2e4f8a913
@@ -30,12 +31,20 @@ def upgrade():
         sa.PrimaryKeyConstraint("startup_id", "start", name="pk_phase_periods"),
     )
     op.create_index("ix_phase_periods_day", "phase_periods", ["start", "until", "phase", "startup_id"])
+    op.create_table(
+        "record_revisions",
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "record_id", name="pk_record_revisions"),
+    )
     # Rows of an earlier day are recomputed (all of them, the periods with them) by the next page
     # or scheduler tick: the names and periods are filled then, before anything reads them.
     op.execute("UPDATE startup_status SET computed_on = '1970-01-01'")
 
 
 def downgrade():
+    op.drop_table("record_revisions")
     op.drop_index("ix_phase_periods_day", table_name="phase_periods")
     op.drop_table("phase_periods")
     with op.batch_alter_table("startup_status") as batch:

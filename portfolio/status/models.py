@@ -86,3 +86,16 @@ class PhasePeriod(db.Model):
     start: Mapped[date] = mapped_column(Date, primary_key=True)
     phase: Mapped[str] = mapped_column(String(40))
     until: Mapped[date | None] = mapped_column(Date)
+
+
+class RecordRevision(db.Model):
+    """How many commits changed a record that is not a startup's (a convention with its parties,
+    lines, amounts, amendments and reports, and the names it shows), counted up in their transaction
+    (`portfolio.status.tracking`): pages keep what they render of it under that number."""
+
+    __tablename__ = "record_revisions"
+
+    #: The kind of record ("convention").
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)

@@ -12,7 +12,7 @@ from portfolio.status.compute import COLUMNS, Status, compute
 from portfolio.database import among
 from portfolio.startups.models import PhaseSpan
 from portfolio.startups.phases import periods
-from portfolio.status.models import PhasePeriod, StartupStatus
+from portfolio.status.models import PhasePeriod, RecordRevision, StartupStatus
 from portfolio.timeutil import today_in_paris
 
 #: Rows written per statement (SQLite binds at most 32,766 parameters).
@@ -67,8 +67,13 @@ def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
 
 def rebuild(day: date | None = None) -> int:
     """Recompute every row and phase period from the records (rows of startups gone are dropped by
-    their cascade; any left over are removed). Returns the number of rows written."""
+    their cascade; any left over are removed), and count up every convention's revision: a bulk
+    writer (the generator, the import) rebuilds after writing what the ORM did not see. Returns the
+    number of rows written."""
+    from portfolio.funding.models import Convention
+
     write_periods(None)
+    count_up("convention", db.session.scalars(select(Convention.id)))
     statuses = compute(day or today_in_paris())
     known = {status.startup_id for status in statuses}
     stale_ids = [ident for ident in db.session.scalars(select(StartupStatus.startup_id)) if ident not in known]
@@ -101,6 +106,26 @@ def phases_on(day: date, startup_ids: list[int] | None = None) -> Select:
         PhasePeriod.start <= day, or_(PhasePeriod.until.is_(None), PhasePeriod.until > day)
     )
     return statement if startup_ids is None else statement.where(PhasePeriod.startup_id.in_(startup_ids))
+
+
+def count_up(kind: str, record_ids: Iterable[int]) -> None:
+    """Count up the revision of these records (a first commit makes it 1)."""
+    ids = sorted(set(record_ids))
+    if not ids:
+        return
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = RecordRevision.__table__
+    statement = insert(table).values([{"kind": kind, "record_id": ident, "revision": 1} for ident in ids])
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["kind", "record_id"], set_={"revision": table.c.revision + 1}
+    ))
+
+
+def record_revision(kind: str, record_id: int) -> int:
+    """A record's revision (0 before its first counted commit)."""
+    return db.session.scalar(select(RecordRevision.revision).where(
+        RecordRevision.kind == kind, RecordRevision.record_id == record_id)) or 0
 
 
 def revision_of(startup_id: int) -> int | None:

@@ -1,7 +1,9 @@
 """Keeps the status rows true: every flush notes which startups the written objects bear on, and
 the commit rewrites those startups' rows first, in the same transaction. So a phase change, a
 milestone, a meeting moved or cancelled, a decision, a funding line, an amendment or a report is
-on every page the moment it is committed, from any process, with no cache to empty.
+on every page the moment it is committed, from any process, with no cache to empty. Each rewrite
+counts the row's revision up, and the commit counts up the revision of the conventions whose
+record it changed (`record_revisions`): pages keep what they render under those numbers.
 
 Writes that bypass the ORM (the generator's and the importer's bulk inserts) rebuild the rows
 themselves (`store.rebuild`) or name the startups they touched (`mark`)."""
@@ -29,7 +31,8 @@ def _bearings(obj) -> list[tuple[str, int]]:
     from portfolio.accounts.models import User
     from portfolio.funding.grants import Grant
     from portfolio.funding.models import (
-        Amendment, ConsumptionEntry, ConsumptionReport, Convention, FundingLine, LineAmount, StatusChange,
+        Amendment, ConsumptionEntry, ConsumptionReport, Convention, ConventionParty, FundingLine, LineAmount,
+        Obligation, StatusChange,
     )
     from portfolio.governance.models import Decision, FollowUpAction, Meeting, Preparation, Review
     from portfolio.startups.models import (
@@ -38,10 +41,13 @@ def _bearings(obj) -> list[tuple[str, int]]:
     )
 
     if isinstance(obj, Startup):
-        return [("startup", obj.id)]
-    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, FundingLine,
-                        Grant)):
+        return [("startup", obj.id)] + ([("startup_name", obj.id)] if _changed(obj, "name") else [])
+    if isinstance(obj, FundingLine):
+        return [*(("startup", ident) for ident in _direct(obj)), ("convention_record", obj.convention_id)]
+    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, Grant)):
         return [("startup", ident) for ident in _direct(obj)]
+    if isinstance(obj, (ConventionParty, Obligation)):
+        return [("convention_record", obj.convention_id)]
     if isinstance(obj, Measurement):
         return [("indicator", obj.indicator_id)]
     if isinstance(obj, Meeting):
@@ -109,6 +115,8 @@ def _startup_ids(session: Session, pending: set[tuple[str, int]]) -> set[int]:
     # Two steps away: a follow-up's decision, a follow-up owner's decisions, to their review's startup.
     reviewed = select(Review.startup_id).join(Decision, Decision.review_id == Review.id)
     for kind, idents in by_kind.items():
+        if kind in CONVENTION_ONLY:
+            continue
         if kind == "decision":
             ids.update(session.scalars(reviewed.where(among(Decision.id, idents)).distinct()))
         elif kind == "owner":
@@ -117,6 +125,30 @@ def _startup_ids(session: Session, pending: set[tuple[str, int]]) -> set[int]:
         else:
             for column, key in parents[kind]:
                 ids.update(session.scalars(select(column).where(among(key, idents)).distinct()))
+    return ids
+
+
+#: Kinds that change what pages show of a convention, not any startup's status.
+CONVENTION_ONLY = ("convention_record", "startup_name")
+
+
+def _convention_ids(session: Session, pending: set[tuple[str, int]]) -> set[int]:
+    """The conventions whose record the pending writes changed: their own rows, parties, lines and
+    what hangs on these, and the names they show (of the lines' startups, of the parties)."""
+    from portfolio.funding.models import ConventionParty, FundingLine
+
+    ids: set[int] = set()
+    by_kind: dict[str, list[int]] = {}
+    for kind, ident in pending:
+        by_kind.setdefault(kind, []).append(ident)
+    ids.update(by_kind.get("convention", []), by_kind.get("convention_record", []))
+    for kind, (column, key) in {
+        "line": (FundingLine.convention_id, FundingLine.id),
+        "startup_name": (FundingLine.convention_id, FundingLine.startup_id),
+        "organisation": (ConventionParty.convention_id, ConventionParty.organisation_id),
+    }.items():
+        if by_kind.get(kind):
+            ids.update(session.scalars(select(column).where(among(key, by_kind[kind])).distinct()))
     return ids
 
 
@@ -130,6 +162,7 @@ def _before_commit(session: Session) -> None:
     session.info[_WRITING] = True
     try:
         store.rewrite(_startup_ids(session, pending))
+        store.count_up("convention", _convention_ids(session, pending))
     finally:
         session.info.pop(_WRITING, None)
 
