@@ -221,7 +221,7 @@ def _register_template_helpers(app: Flask) -> None:
     from portfolio.accounts.models import ROLE_LABELS
     from portfolio.accounts.permissions import can
     from portfolio.audit import wording
-    from portfolio.core import fragments, french, markdown
+    from portfolio.core import fragments, french, markdown, navigation
     from portfolio.funding.amounts import format_euros
     from portfolio.funding.charts import percent
     from portfolio.startups.charts import format_number
@@ -239,6 +239,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
     fragments.init_app(app)
+    navigation.init_app(app)
     markdown.init_app(app)
     french.init_app(app)
     wording.init_app(app)

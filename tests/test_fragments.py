@@ -49,3 +49,23 @@ def test_a_portfolio_row_is_kept_under_every_value_it_holds():
                        days_in_phase=None, updated_at=None, stale=False, long_in_phase=False)
     assert len(row.values()) == len(fields(PortfolioRow))
     hash(row.values())
+
+
+def test_the_menu_shows_each_person_the_sections_they_may_open_with_the_current_one_marked(client, make_user, login):
+    import re
+
+    def menu(url):
+        html = client.get(url).get_data(as_text=True)
+        nav = html[html.index('id="header-navigation"'):html.index("</nav>", html.index('id="header-navigation"'))]
+        return re.findall(r'<a class="fr-nav__link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+
+    login(make_user("finance"))
+    entries = menu("/funding/")
+    assert ("/funding/", ' aria-current="page"', "Conventions") in entries and ("/", "", "Accueil") in entries
+    assert not {"Comptes", "Journal d’audit", "Rappels"} & {label for _, _, label in entries}
+    assert [label for _, current, label in entries if current] == ["Conventions"]
+    assert [label for _, current, label in menu("/a-faire") if current] == ["À faire"]
+    login(make_user("admin"))
+    entries = menu("/admin/audit")
+    assert ("/admin/audit", ' aria-current="page"', "Journal d’audit") in entries
+    assert [label for _, current, label in entries if current] == ["Journal d’audit"]
