@@ -54,6 +54,8 @@ def test_a_portfolio_row_is_kept_under_every_value_it_holds():
 def test_the_menu_shows_each_person_the_sections_they_may_open_with_the_current_one_marked(client, make_user, login):
     import re
 
+    from conftest import csrf_token
+
     def menu(url):
         html = client.get(url).get_data(as_text=True)
         nav = html[html.index('id="header-navigation"'):html.index("</nav>", html.index('id="header-navigation"'))]
@@ -65,6 +67,7 @@ def test_the_menu_shows_each_person_the_sections_they_may_open_with_the_current_
     assert not {"Comptes", "Journal d’audit", "Rappels"} & {label for _, _, label in entries}
     assert [label for _, current, label in entries if current] == ["Conventions"]
     assert [label for _, current, label in menu("/a-faire") if current] == ["À faire"]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("admin"))
     entries = menu("/admin/audit")
     assert ("/admin/audit", ' aria-current="page"', "Journal d’audit") in entries
