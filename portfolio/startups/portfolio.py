@@ -295,18 +295,37 @@ class Listing:
     funnel: Funnel
 
 
+class _RowsPagination(Pagination):
+    """A page of rows read by one statement (`rows(offset, limit)`), its total known beforehand."""
+
+    def _query_items(self) -> list:
+        return self._query_args["rows"](self._query_offset, self.per_page)
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
 def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     """A page of the portfolio and its funnel, in a constant number of statements: the funnel (whose
-    counts give the page count), the page's ids (with the phases of another day only if a filter or
-    the sort needs them), then the rows, sponsors and co-incubators of those ids only."""
+    counts give the page count), then the page's rows. Today's rows are read at once in their order;
+    another day's page is first chosen by id (with the phases of that day only if a filter or the
+    sort needs them), then its rows are read for those ids only."""
     store.refresh()
     statement = _Statement(query)
     counts = funnel(query, statement)
+    total = counts.selected(query.phase)
+    if statement.of_today:
+        pagination = _RowsPagination(
+            page=page, per_page=per_page, max_per_page=None, error_out=False, count=False, total=total,
+            rows=lambda offset, limit: statement.rows(statement.ordered(statement.row_columns()).offset(offset).limit(limit)),
+        )
+        pagination.total = total
+        return Listing(pagination, pagination.items, counts)
     pagination = SelectPagination(
         select=statement.ordered(statement.filtered(StartupStatus.startup_id, join_phase=statement.reads_phase())),
         session=db.session(), page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
     )
-    pagination.total = counts.selected(query.phase)
+    pagination.total = total
     ids = list(pagination.items)
     if not ids:
         return Listing(pagination, [], counts)
