@@ -7,7 +7,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from portfolio.accounts.access import requires
-from portfolio.core import exports
+from portfolio.core import exports, fragments
 from portfolio.core.exports import Column, Table
 from portfolio.forms import Form, LookupField, choices
 from portfolio.governance import doctrine, schedule
@@ -104,6 +104,8 @@ def next_committees():
         "governance/next_committees.html",
         form=form,
         page=page,
+        # Each row kept under its values: rendered again only once its situation changed.
+        rows=[fragments.render("governance/_next_row.html", row, row=row) for row in page.items],
         counts=counts,
         statuses=doctrine.STATUSES,
         on=form.on.data,
