@@ -1,6 +1,6 @@
 """Keeps the status rows true: every flush notes which startups the written objects bear on, and
 the commit rewrites those startups' rows first, in the same transaction. So a phase change, a
-milestone, a meeting moved or cancelled, a decision, a funding line, an amendment or a report is
+milestone, an impact level, a meeting moved or cancelled, a decision, a funding line, an amendment or a report is
 on every page the moment it is committed, from any process, with no cache to empty.
 
 Writes that bypass the ORM (the generator's and the importer's bulk inserts) rebuild the rows
@@ -30,12 +30,14 @@ def _bearings(obj) -> list[tuple[str, int]]:
     )
     from portfolio.governance.models import Decision, Meeting, Review
     from portfolio.startups.models import (
-        CoIncubation, Indicator, Measurement, Milestone, PhaseSpan, Sponsorship, Startup, TeamMember,
+        CoIncubation, ImpactCertification, Indicator, Measurement, Milestone, PhaseSpan, Sponsorship, Startup,
+        TeamMember,
     )
 
     if isinstance(obj, Startup):
         return [("startup", obj.id)]
-    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, FundingLine)):
+    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, FundingLine,
+                        ImpactCertification)):
         return [("startup", ident) for ident in _direct(obj)]
     if isinstance(obj, Measurement):
         return [("indicator", obj.indicator_id)]
