@@ -149,3 +149,30 @@ def test_a_real_smtp_server_receives_the_pdf(demo, as_persona, app):
     attachment = next(email.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert "Signaux Faibles" in pdf_text(attachment.get_content())
+
+
+# --- The startup's charts, and the pack each participant may read -----------------------------
+
+
+def _dossiers_text(data: bytes) -> dict[str, str]:
+    """The PDF's text of each review's dossier, by startup name (each begins with its identity), its
+    spaces (narrow, no-break) as plain ones."""
+    sections = " ".join(pdf_text(data).split()).split("Identité et équipe")[1:]
+    return {name: text for text in sections for name in ("Signaux Faibles", "Place des Entreprises")
+            if text.startswith(" " + {"Signaux Faibles": "Mieux cibler", "Place des Entreprises": "Orienter"}[name])}
+
+
+def test_the_pack_shows_the_indicator_and_consumption_charts_on_the_page_and_in_the_pdf(demo, as_persona):
+    meeting = committee()
+    client = as_persona(CHAIR)
+    page = client.get(f"/governance/meetings/{meeting.id}/pack").get_data(as_text=True)
+    signaux, place = page.split('data-slug="signaux-faibles"')[1].split('data-slug="conseillers-entreprises"')
+    assert signaux.count('data-testid="indicator-chart"') == 1 and 'data-testid="consumption-chart"' in signaux
+    assert 'data-testid="indicator-chart"' not in place, "no indicator, no chart"
+    assert 'data-testid="consumption-chart"' in place
+    # On paper: the chart's own texts (the value axis, the bars' captions), drawn by WeasyPrint.
+    dossiers = _dossiers_text(client.get(f"/governance/meetings/{meeting.id}/pack.pdf").data)
+    signaux, place = dossiers["Signaux Faibles"], dossiers["Place des Entreprises"]
+    assert "0 100 000 200 000 300 000 31/12/2018 31/03/2019 31/12/2019" in signaux, "the indicator chart's axes"
+    assert "AE 0 € engagées sur 168 000 € (0 %) CP 0 € payés sur 168 000 € (0 %)" in signaux
+    assert "CP 0 € payés sur 452 900 € (0 %)" in place

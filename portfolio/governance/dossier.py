@@ -13,11 +13,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import abort
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portfolio.extensions import db
 from portfolio.funding import consumption
+from portfolio.funding.charts import Bar, consumption_chart
 from portfolio.funding.models import Convention, FundingLine
 from portfolio.funding.queries import Amounts, amounts_on
 from portfolio.governance.models import (
@@ -34,7 +36,7 @@ from portfolio.governance.operations import ordered_reviews
 from portfolio.governance.schedule import portfolio_schedule
 from portfolio.startups import phases
 from portfolio.startups.models import Indicator, Measurement, Milestone, Sponsorship, Startup, TeamMember
-from portfolio.startups.startup_page import duration_fr
+from portfolio.startups.startup_page import Chart, charts, duration_fr
 from portfolio.status import store
 from portfolio.timeutil import to_paris, utcnow
 
@@ -238,6 +240,9 @@ class Dossier:
     past_reviews: list[PastReview]
     funding: Funding
     preparation_gaps: list[str]
+    #: Each indicator's chart (as on the startup page), and the funding's consumed-vs-granted chart.
+    indicator_charts: list[Chart] = field(default_factory=list)
+    consumption_chart: Markup | None = None
 
     @property
     def startup(self) -> Startup:
@@ -330,6 +335,18 @@ def _trends(startup: Startup, since: date | None) -> list[IndicatorTrend]:
     return trends
 
 
+def _consumption_chart(funding: Funding, chart_id: str) -> Markup | None:
+    """The funding domain's consumed-vs-granted chart: a group of bars per convention, then the total."""
+    if not funding:
+        return None
+
+    def bar(label: str, envelope: consumption.Envelope) -> Bar:
+        return Bar(label, envelope.granted_ae, envelope.committed_ae, envelope.granted_cp, envelope.paid_cp)
+
+    bars = [bar(part.convention.reference, part.envelope) for part in funding.conventions]
+    return consumption_chart(bars, bar("Total", funding.total), chart_id)
+
+
 def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
     """One dossier per review, in agenda order; `meeting` loaded with load_meeting(full=True)."""
     items = agenda(meeting)
@@ -344,6 +361,7 @@ def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
         previous = past.get(startup.id, [])
         last = previous[0].day if previous else None
         status = statuses.get(startup.id)
+        startup_funding = funding.get(startup.id, Funding())
         current = phases.Span(status.phase, status.phase_since) if status is not None and status.phase else None
         result.append(
             Dossier(
@@ -366,8 +384,10 @@ def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
                 ),
                 trends=_trends(startup, last),
                 past_reviews=previous,
-                funding=funding.get(startup.id, Funding()),
+                funding=startup_funding,
                 preparation_gaps=preparation_gaps(item.review.preparation) if item.review.preparation else [],
+                indicator_charts=[chart for chart in charts(startup) if chart.indicator.measurements],
+                consumption_chart=_consumption_chart(startup_funding, f"consommation-{item.review.id}"),
             )
         )
     return result
