@@ -176,3 +176,55 @@ def test_the_pack_shows_the_indicator_and_consumption_charts_on_the_page_and_in_
     assert "0 100 000 200 000 300 000 31/12/2018 31/03/2019 31/12/2019" in signaux, "the indicator chart's axes"
     assert "AE 0 € engagées sur 168 000 € (0 %) CP 0 € payés sur 168 000 € (0 %)" in signaux
     assert "CP 0 € payés sur 452 900 € (0 %)" in place
+
+
+def test_each_participant_receives_the_pdf_of_what_they_may_read(demo, as_persona, monkeypatch):
+    from governance_helpers import intrapreneur, persona
+
+    meeting = committee()
+    operations.add_participant(meeting, "intrapreneur", user=intrapreneur())
+    operations.add_participant(meeting, "other", user=persona("finance@demo.beta.gouv.fr"))
+    with_participant(meeting)  # an outside guest, without an account
+    rendered = []
+    real = pack_mail.pack_pdf
+    monkeypatch.setattr(pack_mail, "pack_pdf", lambda *args: rendered.append(args[2]) or real(*args))
+
+    post_form(as_persona(CHAIR), f"/governance/meetings/{meeting.id}/send")
+    received = {message.to: _dossiers_text(message.attachment_data) for message in db.session.scalars(select(OutboxMessage))}
+    assert sorted(received) == sorted([CHAIR, "finance@demo.beta.gouv.fr", "intrapreneur@demo.beta.gouv.fr",
+                                       "jeanne@dge.gouv.fr"])
+    # One PDF per audience: the chair and finance read the same sections.
+    assert len(rendered) == 3
+
+    def funding_shown(text: str) -> bool:
+        return "CP accordés" in text and "Épuisement estimé des crédits" in text and "engagées sur" in text
+
+    guest = received["jeanne@dge.gouv.fr"]
+    assert not funding_shown(guest["Signaux Faibles"]) and not funding_shown(guest["Place des Entreprises"])
+    assert "Le détail du financement est réservé" in guest["Signaux Faibles"]
+    assert "452 900" not in guest["Place des Entreprises"], "no funding amount for a guest"
+    own = received["intrapreneur@demo.beta.gouv.fr"]
+    assert funding_shown(own["Signaux Faibles"]) and not funding_shown(own["Place des Entreprises"])
+    assert "452 900" not in own["Place des Entreprises"]
+    for reader in (CHAIR, "finance@demo.beta.gouv.fr"):
+        assert funding_shown(received[reader]["Signaux Faibles"]) and funding_shown(received[reader]["Place des Entreprises"])
+        assert "452 900" in received[reader]["Place des Entreprises"]
+
+
+def test_recipients_are_grouped_by_the_sections_they_may_read(demo):
+    from governance_helpers import intrapreneur, startup
+
+    meeting = committee()
+    operations.add_participant(meeting, "intrapreneur", user=intrapreneur())
+    with_participant(meeting)
+    # A guest invited by the address of an account reads as that account.
+    operations.add_participant(meeting, "other", name="Finance", email="FINANCE@demo.beta.gouv.fr")
+    db.session.commit()
+    groups = {audience.addresses: audience.funding_of
+              for audience in pack_mail.audiences(meeting, pack_mail.pack_recipients(meeting))}
+    both = frozenset({startup("signaux-faibles").id, startup("conseillers-entreprises").id})
+    assert groups == {
+        ("finance@demo.beta.gouv.fr", CHAIR): both,
+        ("intrapreneur@demo.beta.gouv.fr",): frozenset({startup("signaux-faibles").id}),
+        ("jeanne@dge.gouv.fr",): frozenset(),
+    }

@@ -11,12 +11,14 @@ milestones, measurements or funding lines: one statement per relation, never one
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Collection
 
 from flask import abort
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portfolio.accounts.permissions import can
 from portfolio.extensions import db
 from portfolio.funding import consumption
 from portfolio.funding.charts import Bar, consumption_chart
@@ -240,6 +242,8 @@ class Dossier:
     past_reviews: list[PastReview]
     funding: Funding
     preparation_gaps: list[str]
+    #: Whether the pack's reader may read the startup's funding (otherwise `funding` is empty).
+    funding_readable: bool = True
     #: Each indicator's chart (as on the startup page), and the funding's consumed-vs-granted chart.
     indicator_charts: list[Chart] = field(default_factory=list)
     consumption_chart: Markup | None = None
@@ -335,6 +339,15 @@ def _trends(startup: Startup, since: date | None) -> list[IndicatorTrend]:
     return trends
 
 
+def readable_funding(reader, meeting: Meeting) -> frozenset[int]:
+    """The reviewed startups whose funding `reader` may read (`startup.funding`); none for an
+    outside guest without an account (None). A pack shows `reader` the funding of these only: the
+    rest of the pack is for every reader of the meeting."""
+    return frozenset(
+        review.startup_id for review in meeting.reviews if reader is not None and can(reader, "startup.funding", review.startup)
+    )
+
+
 def _consumption_chart(funding: Funding, chart_id: str) -> Markup | None:
     """The funding domain's consumed-vs-granted chart: a group of bars per convention, then the total."""
     if not funding:
@@ -347,12 +360,14 @@ def _consumption_chart(funding: Funding, chart_id: str) -> Markup | None:
     return consumption_chart(bars, bar("Total", funding.total), chart_id)
 
 
-def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
-    """One dossier per review, in agenda order; `meeting` loaded with load_meeting(full=True)."""
+def dossiers(meeting: Meeting, today: date, funding_of: Collection[int] | None = None) -> list[Dossier]:
+    """One dossier per review, in agenda order; `meeting` loaded with load_meeting(full=True). The
+    funding of the startups in `funding_of` only (`readable_funding`), of every one when None."""
     items = agenda(meeting)
     startup_ids = [item.review.startup_id for item in items]
+    readable = set(startup_ids) if funding_of is None else set(funding_of) & set(startup_ids)
     past = _past_reviews(meeting, startup_ids)
-    funding = _funding(startup_ids, today)
+    funding = _funding(sorted(readable), today)
     statuses = store.statuses_of(startup_ids)
     committees = {row.startup_id: row for row in portfolio_schedule(today, startup_ids=startup_ids)}
     result = []
@@ -386,6 +401,7 @@ def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
                 past_reviews=previous,
                 funding=startup_funding,
                 preparation_gaps=preparation_gaps(item.review.preparation) if item.review.preparation else [],
+                funding_readable=startup.id in readable,
                 indicator_charts=[chart for chart in charts(startup) if chart.indicator.measurements],
                 consumption_chart=_consumption_chart(startup_funding, f"consommation-{item.review.id}"),
             )
