@@ -27,10 +27,9 @@ def impact_level(slug: str):
         if concurrency.showing_stored() and latest is not None:  # the conflict page: the level recorded meanwhile
             form.level.data, form.certified_on.data = latest.level, latest.certified_on
             form.certified_by.data, form.comment.data = latest.certified_by, latest.comment
-        else:
+        else:  # a new level: the current one proposed, on today; who certified it is for the person to say
             form.level.data = latest.level if latest is not None else ""
             form.certified_on.data = today_in_paris()
-            form.certified_by.data = current_user.name
     context = {"form": form, "startup": startup, "history": history, "today": today_in_paris()}
     if form.validate_on_submit():
         concurrency.check(startup, form)
