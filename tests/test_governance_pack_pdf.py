@@ -228,3 +228,27 @@ def test_recipients_are_grouped_by_the_sections_they_may_read(demo):
         ("intrapreneur@demo.beta.gouv.fr",): frozenset({startup("signaux-faibles").id}),
         ("jeanne@dge.gouv.fr",): frozenset(),
     }
+
+
+def test_the_consumption_chart_has_a_group_per_convention_and_the_total_when_there_are_several(app):
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from portfolio.funding.consumption import Envelope
+    from portfolio.governance.dossier import ConventionFunding, Funding, _consumption_chart
+
+    def part(reference: str, granted: int, paid: int) -> ConventionFunding:
+        envelope = Envelope(Decimal(granted), Decimal(granted), Decimal(paid), Decimal(paid))
+        return ConventionFunding(SimpleNamespace(reference=reference), [], envelope)
+
+    one = Funding([part("CONV-A", 1000, 250)])
+    one.total.add(one.conventions[0].envelope)
+    chart = str(_consumption_chart(one, "c1"))
+    assert chart.count('data-testid="chart-group"') == 1 and "CONV-A" in chart and "Total" not in chart
+    several = Funding([part("CONV-A", 1000, 250), part("CONV-B", 3000, 3000)])
+    for convention in several.conventions:
+        several.total.add(convention.envelope)
+    chart = str(_consumption_chart(several, "c2"))
+    assert chart.count('data-testid="chart-group"') == 3 and "CONV-B" in chart and ">Total<" in chart
+    assert "payés sur 4\u202f000\u00a0€ (81 %)" in chart, "the total's CP: 3 250 € paid of 4 000 €"
+    assert _consumption_chart(Funding(), "c3") is None

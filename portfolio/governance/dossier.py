@@ -349,13 +349,17 @@ def readable_funding(reader, meeting: Meeting) -> frozenset[int]:
 
 
 def _consumption_chart(funding: Funding, chart_id: str) -> Markup | None:
-    """The funding domain's consumed-vs-granted chart: a group of bars per convention, then the total."""
+    """The funding domain's consumed-vs-granted chart: a group of bars per convention, then the total;
+    for a startup funded by one convention, that convention's bars alone (they are the total, and
+    each text of a chart costs the PDF some milliseconds)."""
     if not funding:
         return None
 
     def bar(label: str, envelope: consumption.Envelope) -> Bar:
         return Bar(label, envelope.granted_ae, envelope.committed_ae, envelope.granted_cp, envelope.paid_cp)
 
+    if len(funding.conventions) == 1:
+        return consumption_chart([], bar(funding.conventions[0].convention.reference, funding.total), chart_id)
     bars = [bar(part.convention.reference, part.envelope) for part in funding.conventions]
     return consumption_chart(bars, bar("Total", funding.total), chart_id)
 
