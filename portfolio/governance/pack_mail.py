@@ -14,11 +14,10 @@ from datetime import date, datetime
 from flask import current_app, url_for
 from sqlalchemy import func, select, update
 
+from portfolio.accounts.models import User
 from portfolio.audit.tracking import described
 from portfolio.extensions import db
 from portfolio.governance import doctrine, operations
-
-from portfolio.accounts.models import User
 from portfolio.governance.dossier import readable_funding
 from portfolio.governance.models import Meeting
 from portfolio.governance.pack_pdf import pack_filename, pack_pdf
