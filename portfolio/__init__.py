@@ -225,6 +225,7 @@ def _register_template_helpers(app: Flask) -> None:
     from portfolio.funding.amounts import format_euros
     from portfolio.funding.charts import percent
     from portfolio.startups.charts import format_number
+    from portfolio.startups.models import IMPACT_CERTIFICATION_BADGES, IMPACT_CERTIFICATION_LEVELS
     from portfolio.startups.phases import label as phase_label
     from portfolio.timeutil import format_date, format_datetime
     from portfolio.validation import safe_href
@@ -233,6 +234,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["share"] = percent
     app.jinja_env.filters["number_fr"] = format_number
     app.jinja_env.filters["phase_fr"] = phase_label
+    app.jinja_env.filters["impact_fr"] = lambda level: IMPACT_CERTIFICATION_LEVELS.get(level, level or "")
+    app.jinja_env.filters["impact_badge"] = lambda level: IMPACT_CERTIFICATION_BADGES.get(level, "")
     # Links stored before the shared validation, or by any way in: an href only for http(s).
     app.jinja_env.filters["web_link"] = safe_href
     app.jinja_env.filters["datetime_fr"] = format_datetime

@@ -151,6 +151,7 @@ def test_the_pack_shows_each_dossier_and_hides_funding_from_another_startups_int
     assert "Déploiement national" in signaux and "200\u202f000" in signaux
     assert "Épuisement estimé des crédits" in signaux
     assert "Le détail du financement est réservé" in place and "452\u202f900" not in place
+    assert 'data-testid="consumption-chart"' in signaux and 'data-testid="consumption-chart"' not in place
     assert "Préparation manquante" in place
 
 

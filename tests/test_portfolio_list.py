@@ -275,7 +275,8 @@ def test_export_is_the_view_on_every_page_with_its_columns(client, viewer):
     text = response.get_data().decode("utf-8-sig")
     assert text.splitlines()[0] == (
         "slug,name,incubator,co_incubators,phase,phase_label,phase_since,days_in_phase,sponsors,updated_at,"
-        "stale,long_in_phase,committee_status,committee_due,committee_scheduled,last_committee,health"
+        "stale,long_in_phase,committee_status,committee_due,committee_scheduled,last_committee,health,"
+        "impact_level,impact_on,impact_by"
     )
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [row["slug"] for row in rows] == listed(client, incubator="dinum", sort="-name")

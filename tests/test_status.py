@@ -19,6 +19,7 @@ from portfolio.governance.health import record_health
 from portfolio.governance import operations as governance
 from portfolio.governance.models import Meeting, Review
 from portfolio.startups import operations as startups
+from portfolio.startups.impact import record_impact_level
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
 from portfolio.startups.phases import PHASES, phase_on_query
 from portfolio.status import store
@@ -94,6 +95,10 @@ def _step(step, admin, chair) -> None:
     elif kind == "health" and _meetings():
         review = _meetings()[a % len(_meetings())].reviews[0]
         record_health(review, ("on_track", "watch", "struggling")[b % 3], "Motif", chair, today=today)
+    elif kind == "impact":
+        # A level of any of the last 20 days: one of an earlier day completes the history only.
+        record_impact_level(_startup(a), ("none", "published", "certified", "validated")[b % 4],
+                            today - timedelta(days=b), "Coachs produit", None, by=chair, today=today)
     elif kind == "agenda" and _meetings():
         meeting = _meetings()[a % len(_meetings())]
         startup = _startup(b)
@@ -132,7 +137,8 @@ def _step(step, admin, chair) -> None:
 STEPS = st.lists(
     st.tuples(
         st.sampled_from(["phase", "milestone", "rename", "committee", "move", "cancel", "decision", "agenda",
-                         "health", "line", "report", "sponsor", "coincubate", "sponsor_names", "incubator_names"]),
+                         "health", "impact", "line", "report", "sponsor", "coincubate", "sponsor_names",
+                         "incubator_names"]),
         st.integers(min_value=0, max_value=5),
         st.integers(min_value=0, max_value=20),
     ),

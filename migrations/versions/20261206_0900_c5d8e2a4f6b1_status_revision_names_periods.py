@@ -5,13 +5,13 @@ as periods, so that the phase of every startup on a past day is one range query;
 counts the commits that changed a convention's record.
 
 Revision ID: c5d8e2a4f6b1
-Revises: b7d2e4f8a913
+Revises: cb0976cb9887
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "c5d8e2a4f6b1"
-down_revision = "b7d2e4f8a913"
+down_revision = "cb0976cb9887"
 branch_labels = None
 depends_on = None
 

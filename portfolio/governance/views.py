@@ -157,14 +157,14 @@ def meeting_detail(meeting_id: int):
 def pack(meeting_id: int):
     meeting, today = load_meeting(meeting_id, full=True), today_in_paris()
     authorize("meeting.view", meeting)
-    return render_template("governance/pack.html", **pack_context(meeting, today))
+    return render_template("governance/pack.html", **pack_context(meeting, today, current_user))
 
 
 @requires("meeting.view")
 def pack_pdf(meeting_id: int):
     meeting = load_meeting(meeting_id, full=True)
     authorize("meeting.view", meeting)
-    response = make_response(pack_pdf_bytes(meeting, today_in_paris()))
+    response = make_response(pack_pdf_bytes(meeting, today_in_paris(), current_user))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
     return response
@@ -192,8 +192,8 @@ def pack_send(meeting_id: int):
             return rule_broken(meeting, error, "dossier")
         # The claim is committed before any e-mail leaves: a retry cannot send twice.
         db.session.commit()
-        pdf = pack_pdf_bytes(load_meeting(meeting.id, full=True), today_in_paris())
-        failed = pack_mail.deliver(meeting, recipients, pdf)
+        # Each participant receives the pack they may read (rendered once per audience).
+        failed = pack_mail.deliver(load_meeting(meeting.id, full=True), recipients, today_in_paris())
         db.session.commit()
         sent = len(recipients) - len(failed)
         flash(f"Dossier envoyé par courriel à {counted(sent, 'destinataire')}.", "success")

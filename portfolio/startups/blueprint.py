@@ -1,7 +1,7 @@
 """The URL map of the startups domain: each address and the view that answers it."""
 from flask import Blueprint
 
-from portfolio.startups import list_views, milestone_views, views
+from portfolio.startups import impact_views, list_views, milestone_views, views
 
 portfolio_list = Blueprint("portfolio", __name__, url_prefix="/startups")
 startups = Blueprint("startups", __name__, url_prefix="/startups")
@@ -24,3 +24,4 @@ startups.add_url_rule("/<slug>/team/<int:member_id>/end", methods=["GET", "POST"
 startups.add_url_rule("/<slug>/milestones/new", methods=["GET", "POST"], view_func=views.milestone_add)
 startups.add_url_rule("/<slug>/indicators/new", methods=["GET", "POST"], view_func=views.indicator_add)
 startups.add_url_rule("/<slug>/indicators/<int:indicator_id>/measurements/new", methods=["GET", "POST"], view_func=views.measurement_add)
+startups.add_url_rule("/<slug>/impact", methods=["GET", "POST"], view_func=impact_views.impact_level)

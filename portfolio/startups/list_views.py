@@ -14,6 +14,7 @@ from portfolio.forms import Form, LookupField, bounded, choices
 from portfolio.governance.models import HEALTH_LEVELS
 from portfolio.startups import lookup, portfolio
 from portfolio.startups.folding import install_text_folding
+from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
 from portfolio.timeutil import to_paris, today_in_paris
 
@@ -24,7 +25,7 @@ def _install_text_folding(state) -> None:
 
 
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2024-03-31)."
-FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "health", "sort")
+FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "health", "impact", "sort")
 CSV_COLUMNS = (
     Column("slug", "Identifiant"),
     Column("name", "Startup"),
@@ -43,6 +44,9 @@ CSV_COLUMNS = (
     Column("committee_scheduled", "Comité prévu le", "date"),
     Column("last_committee", "Dernier comité", "date"),
     Column("health", "Santé au dernier comité"),
+    Column("impact_level", "Niveau d’impact certifié"),
+    Column("impact_on", "Niveau d’impact depuis le", "date"),
+    Column("impact_by", "Niveau d’impact certifié par"),
 )
 
 
@@ -62,6 +66,7 @@ class PortfolioFilterForm(Form):
     on = DateField("Phase au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
     flag = SelectField("Signalement", choices=[], validate_choice=False)
     health = SelectField("Santé au dernier comité", choices=[], validate_choice=False)
+    impact = SelectField("Niveau d’impact certifié", choices=[], validate_choice=False)
     sort = SelectField("Trier par", choices=[], validate_choice=False)
 
     def __init__(self, formdata):
@@ -71,6 +76,7 @@ class PortfolioFilterForm(Form):
         )
         self.flag.choices = choices(portfolio.FLAGS.items(), empty="Tous")
         self.health.choices = choices(HEALTH_LEVELS.items(), empty="Toutes")
+        self.impact.choices = choices(IMPACT_CERTIFICATION_LEVELS.items(), empty="Tous")
         self.sort.choices = choices(portfolio.SORTS.items())
 
     @staticmethod
@@ -87,6 +93,9 @@ class PortfolioFilterForm(Form):
     def validate_health(self, field):
         self._known(field, "Santé inconnue : « {value} ».")
 
+    def validate_impact(self, field):
+        self._known(field, "Niveau d’impact inconnu : « {value} ».")
+
     def validate_sort(self, field):
         self._known(field, "Tri inconnu : « {value} ». Choisissez un tri de la liste.")
 
@@ -99,6 +108,7 @@ class PortfolioFilterForm(Form):
             text=(self.q.data or "").strip() or None,
             flag=self.flag.data or None,
             health=self.health.data or None,
+            impact=self.impact.data or None,
             sort=self.sort.data or "name",
         )
 
@@ -223,4 +233,7 @@ def _export_row(row: portfolio.PortfolioRow, committee) -> tuple:
         committee.scheduled_on if committee else None,
         committee.last_committee if committee else None,
         HEALTH_LEVELS.get(row.status.health) if row.status and row.status.health else None,
+        IMPACT_CERTIFICATION_LEVELS.get(row.status.impact_level) if row.status and row.status.impact_level else None,
+        row.status.impact_on if row.status else None,
+        row.status.impact_by if row.status else None,
     )

@@ -59,6 +59,9 @@ class PortfolioQuery:
     flag: str | None = None
     #: One of HEALTH_LEVELS: the health at its latest committee that recorded one.
     health: str | None = None
+    #: One of IMPACT_CERTIFICATION_LEVELS: the certified impact level today ("none" also keeps the
+    #: startups that never had one).
+    impact: str | None = None
     #: One of SORTS.
     sort: str = "name"
     #: Only the startups whose record changed at or after this instant (the API's `updated_since`).
@@ -219,6 +222,10 @@ class _Statement:
             statement = statement.where(Startup.updated_at >= query.updated_since)
         if query.health:
             statement = statement.where(StartupStatus.health == query.health)
+        if query.impact == "none":
+            statement = statement.where(or_(StartupStatus.impact_level.is_(None), StartupStatus.impact_level == "none"))
+        elif query.impact:
+            statement = statement.where(StartupStatus.impact_level == query.impact)
         if query.flag == "stale":
             statement = statement.where(self.stale)
         elif query.flag == "long_in_phase":

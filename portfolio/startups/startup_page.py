@@ -233,13 +233,16 @@ class Permissions:
     funding: bool
     #: Open the conventions its funding comes from.
     conventions: bool
+    #: Record its certified impact level.
+    certify: bool
 
     @classmethod
     def of(cls, user, startup: Startup) -> "Permissions":
         from portfolio.accounts.permissions import can
 
         return cls(can(user, "startup.edit", startup), can(user, "startup.log", startup),
-                   can(user, "startup.funding", startup), can(user, "funding.view"))
+                   can(user, "startup.funding", startup), can(user, "funding.view"),
+                   can(user, "startup.certify_impact", startup))
 
 
 def body(startup: Startup, today: date, permissions: Permissions) -> Markup:
@@ -264,6 +267,7 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
     funding only for those who may read it (`with_funding`)."""
     from portfolio.funding.queries import startup_funding
     from portfolio.governance.schedule import schedule_from
+    from portfolio.startups.impact import impact_history
     from portfolio.status import store
 
     span_events = history_of(*startup.phase_spans, limit=10_000)
@@ -274,8 +278,10 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
     if current is not None and current.phase in phases.ACTIVE_PHASES:
         incubator = startup.incubator.name if startup.incubator else None
         committee = schedule_from(status, startup.slug, startup.name, incubator, today)
+    impacts = impact_history(startup)
     records = [
         startup,
+        *impacts,
         *startup.co_incubations,
         *startup.sponsorships,
         *startup.phase_spans,
@@ -301,5 +307,6 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
         "status": status,
         "committee": committee,
         "health_review": _health_review(startup, status),
+        "impact_history": impacts,
         "funding": startup_funding(startup, today) if with_funding else None,
     }

@@ -15,7 +15,9 @@ from portfolio.funding.run_outs import estimated_run_outs
 from portfolio.governance.models import Decision, Meeting, Review
 from portfolio.governance.doctrine import STATUS_RANK, committee_status, next_committee_date
 from portfolio.startups.folding import fold_text
-from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
+from portfolio.startups.models import (
+    CoIncubation, ImpactCertification, Incubator, Organisation, PhaseSpan, Sponsorship, Startup,
+)
 from portfolio.startups.phases import ACTIVE_PHASES, RANK, phase_on_query
 from portfolio.timeutil import PARIS, as_utc, to_paris
 
@@ -60,6 +62,9 @@ class Status:
     @property
     def co_incubators(self) -> list[str]:
         return self.co_incubator_names.split("\n") if self.co_incubator_names else []
+    impact_level: str | None = None
+    impact_on: date | None = None
+    impact_by: str | None = None
 
     def values(self) -> dict:
         return {field.name: value for field, value in zip(fields(self), astuple(self))}
@@ -106,6 +111,18 @@ def _names(statement) -> dict[int, str]:
     for startup_id, name in db.session.execute(statement):
         names.setdefault(startup_id, []).append(name)
     return {startup_id: "\n".join(sorted(listed, key=fold_text)) for startup_id, listed in names.items()}
+def _impact_levels(day: date, ids: list[int] | None) -> dict[int, tuple[str, date, str | None]]:
+    """{startup id: (level, day, certifier)} of the impact level each startup had on `day`: the one
+    recorded with the latest day up to `day` (on the same day, the last recorded)."""
+    latest: dict[int, tuple] = {}
+    statement = select(
+        ImpactCertification.startup_id, ImpactCertification.certified_on, ImpactCertification.id,
+        ImpactCertification.level, ImpactCertification.certified_by,
+    ).where(ImpactCertification.certified_on <= day)
+    for startup_id, on, ident, level, by in db.session.execute(_restricted(statement, ImpactCertification.startup_id, ids)):
+        if startup_id not in latest or (on, ident) > latest[startup_id][0]:
+            latest[startup_id] = ((on, ident), level, by)
+    return {startup_id: (level, key[0], by) for startup_id, (key, level, by) in latest.items()}
 
 
 def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOuts | None = None) -> list[Status]:
@@ -158,6 +175,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
     co_incubators = _names(_restricted(
         select(CoIncubation.startup_id, Incubator.name)
         .join(Incubator, Incubator.id == CoIncubation.incubator_id), CoIncubation.startup_id, ids))
+    impacts = _impact_levels(day, ids)
     active = [startup_id for startup_id, (phase, _) in current.items() if phase in ACTIVE_PHASES]
     funding = (run_outs or estimated_run_outs)(active, day) if active else {}
     statuses = []
@@ -173,6 +191,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         due_on = next_committee_date(last_on, run_out, provisional) if is_active else None
         situation = committee_status(day, last_on, due_on, next_on) if is_active else None
         health_moment, health_meeting, health = healths.get(startup.id, (None, None, None))
+        impact_level, impact_on, impact_by = impacts.get(startup.id, (None, None, None))
         statuses.append(Status(
             startup_id=startup.id,
             computed_on=day,
@@ -199,5 +218,8 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             health_meeting_id=health_meeting,
             sponsor_names=sponsors.get(startup.id, ""),
             co_incubator_names=co_incubators.get(startup.id, ""),
+            impact_level=impact_level,
+            impact_on=impact_on,
+            impact_by=impact_by,
         ))
     return sorted(statuses, key=lambda status: status.startup_id)

@@ -22,6 +22,7 @@ class StartupStatus(db.Model):
         Index("ix_startup_status_committee_due_on", "committee_due_on"),
         Index("ix_startup_status_committee_order", "committee_rank", "committee_due_on", "sort_name"),
         Index("ix_startup_status_health", "health"),
+        Index("ix_startup_status_impact_level", "impact_level"),
     )
 
     startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True)
@@ -71,6 +72,11 @@ class StartupStatus(db.Model):
     #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh
     #: counts it up, so that what a page renders from that record can be kept under it.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Its certified impact level on `computed_on` (an IMPACT_CERTIFICATION_LEVELS key: the level
+    #: of the latest day up to then), that day and who certified it; null when none was ever recorded.
+    impact_level: Mapped[str | None] = mapped_column(String(20))
+    impact_on: Mapped[date | None] = mapped_column(Date)
+    impact_by: Mapped[str | None] = mapped_column(String(300))
 
 
 class PhasePeriod(db.Model):

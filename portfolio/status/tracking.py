@@ -1,9 +1,9 @@
 """Keeps the status rows true: every flush notes which startups the written objects bear on, and
 the commit rewrites those startups' rows first, in the same transaction. So a phase change, a
-milestone, a meeting moved or cancelled, a decision, a funding line, an amendment or a report is
-on every page the moment it is committed, from any process, with no cache to empty. Each rewrite
-counts the row's revision up, and the commit counts up the revision of the conventions whose
-record it changed (`record_revisions`): pages keep what they render under those numbers.
+milestone, an impact level, a meeting moved or cancelled, a decision, a funding line, an amendment
+or a report is on every page the moment it is committed, from any process, with no cache to empty.
+Each rewrite counts the row's revision up, and the commit counts up the revision of the conventions
+whose record it changed (`record_revisions`): pages keep what they render under those numbers.
 
 Writes that bypass the ORM (the generator's and the importer's bulk inserts) rebuild the rows
 themselves (`store.rebuild`) or name the startups they touched (`mark`)."""
@@ -36,15 +36,16 @@ def _bearings(obj) -> list[tuple[str, int]]:
     )
     from portfolio.governance.models import Decision, FollowUpAction, Meeting, Preparation, Review
     from portfolio.startups.models import (
-        CoIncubation, Incubator, Indicator, Measurement, Milestone, Organisation, PhaseSpan, Sponsorship, Startup,
-        TeamMember,
+        CoIncubation, ImpactCertification, Incubator, Indicator, Measurement, Milestone, Organisation, PhaseSpan,
+        Sponsorship, Startup, TeamMember,
     )
 
     if isinstance(obj, Startup):
         return [("startup", obj.id)] + ([("startup_name", obj.id)] if _changed(obj, "name") else [])
     if isinstance(obj, FundingLine):
         return [*(("startup", ident) for ident in _direct(obj)), ("convention_record", obj.convention_id)]
-    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, Grant)):
+    if isinstance(obj, (PhaseSpan, Milestone, TeamMember, Indicator, Sponsorship, CoIncubation, Review, Grant,
+                        ImpactCertification)):
         return [("startup", ident) for ident in _direct(obj)]
     if isinstance(obj, (ConventionParty, Obligation)):
         return [("convention_record", obj.convention_id)]

@@ -12,8 +12,10 @@ from portfolio.api.v1.pagination import of_pagination
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
 from portfolio.startups import phases, portfolio
-from portfolio.startups.models import Incubator, Organisation
+from portfolio.startups.impact import impact_history
+from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS, Incubator, Organisation
 from portfolio.startups.startup_page import load_startup
+from portfolio.status import store
 from portfolio.timeutil import today_in_paris
 
 
@@ -41,9 +43,23 @@ def startups(page, per_page, phase=None, incubator=None, sponsor=None, on=None, 
     return of_pagination(listing.pagination, items)
 
 
+def _impact(startup) -> dict | None:
+    """The startup's certified impact level today, from its status row (as its page says it)."""
+    row = store.status_of(startup.id)
+    if row is None or row.impact_level is None:
+        return None
+    return {
+        "level": row.impact_level,
+        "label": IMPACT_CERTIFICATION_LEVELS.get(row.impact_level, row.impact_level),
+        "since": row.impact_on,
+        "certified_by": row.impact_by,
+    }
+
+
 @bp.route("/startups/<slug>")
 @requires("startup.view")
-@bp.doc(tags=["Startups"], summary="Une startup : identité, phases, faits marquants, indicateurs, subventions et statut")
+@bp.doc(tags=["Startups"], summary="Une startup : identité, phases, faits marquants, indicateurs, subventions, "
+                                    "niveau d’impact certifié et statut")
 @bp.response(200, schemas.StartupDetailSchema)
 @errors(401, 403, 404)
 def startup(slug: str):
@@ -85,6 +101,19 @@ def startup(slug: str):
         "grants": [
             {"kind": g.kind, "label": g.kind_label, "promotion": g.promotion, "amount": g.amount_eur, "source": g.source}
             for g in found.grants
+        ],
+        "impact": _impact(found),
+        "impact_history": [
+            {
+                "level": item.level,
+                "label": item.level_label,
+                "since": item.certified_on,
+                "certified_by": item.certified_by,
+                "comment": item.comment,
+                "recorded_by": item.recorded_by.name if item.recorded_by else None,
+                "recorded_at": item.recorded_at,
+            }
+            for item in impact_history(found)
         ],
     }
 
