@@ -37,16 +37,25 @@ class Fragments:
 
     def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
         """The fragment kept under `key`, or `render()`'s, kept for next time."""
+        html = self.peek(key)
+        return html if html is not None else self.put(key, render())
+
+    def peek(self, key: Hashable) -> Markup | None:
+        """The fragment kept under `key`, if any (for pages that render what is missing in one go)."""
         with self._lock:
             html = self._entries.get(key)
-            if html is not None:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return html
-        html = Markup(render())
+            if html is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return html
+
+    def put(self, key: Hashable, html: str) -> Markup:
+        """Keep `html` under `key` (unless it alone is larger than the bound); returns it."""
+        html = Markup(html)
         cost = sys.getsizeof(html) + ENTRY_OVERHEAD_BYTES
         with self._lock:
-            self.misses += 1
             if cost > self.max_bytes or key in self._entries:
                 return html
             self._entries[key] = html

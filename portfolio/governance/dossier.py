@@ -63,11 +63,12 @@ def _startup_options(path):
 
 
 def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
-    """The meeting (404 otherwise); `full` loads its participants and reviews with all a dossier shows."""
+    """The meeting (404 otherwise), its participants and reviews; `full` loads all a dossier shows
+    (again when the session already holds the meeting)."""
     statement = select(Meeting).where(Meeting.id == meeting_id)
     reviews = selectinload(Meeting.reviews)
     if full:
-        statement = statement.options(
+        statement = statement.execution_options(populate_existing=True).options(
             joinedload(Meeting.chair),
             selectinload(Meeting.participants).joinedload(Participant.user),
             *_startup_options(reviews.joinedload(Review.startup)),
@@ -76,7 +77,9 @@ def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
         )
     else:
         statement = statement.options(
-            selectinload(Meeting.participants), reviews.selectinload(Review.startup).selectinload(Startup.phase_spans)
+            selectinload(Meeting.participants),
+            reviews.selectinload(Review.startup).selectinload(Startup.phase_spans),
+            reviews.selectinload(Review.preparation),
         )
     meeting = db.session.scalar(statement)
     if meeting is None:

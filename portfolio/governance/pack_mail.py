@@ -128,7 +128,7 @@ def audiences(meeting: Meeting, recipients: list[str]) -> list[Audience]:
 
 def deliver(meeting: Meeting, recipients: list[str], today: date) -> list[str]:
     """Send the pack to each address, rendered once per audience as its readers may read it (the
-    meeting loaded with `load_meeting(…, full=True)`); returns the addresses whose delivery failed."""
+    meeting loaded with `load_meeting`); returns the addresses whose delivery failed."""
     backend, failed = configured_backend(), []
     try:
         for audience in audiences(meeting, recipients):

@@ -67,10 +67,6 @@ LABELS = {
 }
 
 
-def governance_labels():
-    return {"governance_labels": LABELS}
-
-
 # --- List and scheduling -------------------------------------------------------------------
 
 
@@ -155,14 +151,14 @@ def meeting_detail(meeting_id: int):
 
 @requires("meeting.view")
 def pack(meeting_id: int):
-    meeting, today = load_meeting(meeting_id, full=True), today_in_paris()
+    meeting, today = load_meeting(meeting_id), today_in_paris()
     authorize("meeting.view", meeting)
     return render_template("governance/pack.html", **pack_context(meeting, today, current_user))
 
 
 @requires("meeting.view")
 def pack_pdf(meeting_id: int):
-    meeting = load_meeting(meeting_id, full=True)
+    meeting = load_meeting(meeting_id)
     authorize("meeting.view", meeting)
     response = make_response(pack_pdf_bytes(meeting, today_in_paris(), current_user))
     response.headers["Content-Type"] = "application/pdf"
@@ -193,7 +189,7 @@ def pack_send(meeting_id: int):
         # The claim is committed before any e-mail leaves: a retry cannot send twice.
         db.session.commit()
         # Each participant receives the pack they may read (rendered once per audience).
-        failed = pack_mail.deliver(load_meeting(meeting.id, full=True), recipients, today_in_paris())
+        failed = pack_mail.deliver(load_meeting(meeting.id), recipients, today_in_paris())
         db.session.commit()
         sent = len(recipients) - len(failed)
         flash(f"Dossier envoyé par courriel à {counted(sent, 'destinataire')}.", "success")

@@ -128,6 +128,15 @@ def record_revision(kind: str, record_id: int) -> int:
         RecordRevision.kind == kind, RecordRevision.record_id == record_id)) or 0
 
 
+def revisions_of(startup_ids: Iterable[int]) -> dict[int, int]:
+    """{startup id: its row's revision}, in one statement."""
+    ids = list(set(startup_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(StartupStatus.startup_id, StartupStatus.revision).where(StartupStatus.startup_id.in_(ids))).all())
+
+
 def revision_of(startup_id: int) -> int | None:
     """The row's revision (None when the startup has no row)."""
     return db.session.scalar(select(StartupStatus.revision).where(StartupStatus.startup_id == startup_id))
