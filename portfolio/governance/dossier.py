@@ -77,9 +77,10 @@ def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
         )
     else:
         statement = statement.options(
+            joinedload(Meeting.chair),
             selectinload(Meeting.participants),
-            reviews.selectinload(Review.startup).selectinload(Startup.phase_spans),
-            reviews.selectinload(Review.preparation),
+            reviews.joinedload(Review.startup).selectinload(Startup.phase_spans),
+            reviews.joinedload(Review.preparation),
         )
     meeting = db.session.scalar(statement)
     if meeting is None:
