@@ -199,6 +199,7 @@ def _register_blueprints(app: Flask) -> None:
         imports.imports,
         startups.portfolio_list,
         startups.startups,
+        startups.organisations,
         funding.funding,
         funding.funding_reports,
         governance.governance,
