@@ -39,6 +39,7 @@ from portfolio.governance.models import (
 )
 from portfolio.governance.operations import MAX_SLOT_MINUTES
 from portfolio.startups.phases import PHASE_LABELS
+from portfolio.startups.pickers import StartupPicker
 from portfolio.validation import WebLink
 
 EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
@@ -122,8 +123,14 @@ class SlotsForm(Form):
     deliberation = _slot("Délibération (minutes)", "deliberation")
 
 
+#: What a startup picker says beneath its label.
+STARTUP_HINT = "Tapez quelques lettres de son nom, puis choisissez-la ; ou saisissez son nom complet ou son identifiant."
+
+
 class ReviewForm(SlotsForm):
-    startup = SelectField("Startup", validators=[DataRequired("Choisissez la startup à examiner.")])
+    startup = StartupPicker(
+        "Startup", validators=[DataRequired("Choisissez la startup à examiner."), bounded()], description=STARTUP_HINT
+    )
 
 
 class MoveForm(Form):

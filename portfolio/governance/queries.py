@@ -1,15 +1,12 @@
 """Reading meetings: the ones a person may see (the same rule as `meeting.view`, in SQL, for the
 paginated list), in the order the list shows them, and the choices the governance forms offer."""
 
-from datetime import date
-
 from sqlalchemy import Select, case, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.accounts.models import RoleGrant, User
 from portfolio.extensions import db
 from portfolio.governance.models import Meeting, Participant, Review
-from portfolio.startups import phases
 from portfolio.startups.models import CoIncubation, Startup
 from portfolio.timeutil import utcnow
 
@@ -69,21 +66,6 @@ def account_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     statement = select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.id)
     return [
         (user_id, f"{name} <{email}>") for user_id, name, email in db.session.execute(statement) if user_id not in exclude
-    ]
-
-
-def startup_choices(today: date, exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
-    """Every startup with its phase today; a stopped one is offered (and refused with the reason)."""
-    current = phases.phase_on_query(today).subquery()
-    rows = db.session.execute(
-        select(Startup.id, Startup.name, current.c.phase)
-        .outerjoin(current, current.c.startup_id == Startup.id)
-        .order_by(Startup.name, Startup.id)
-    ).all()
-    return [
-        (startup_id, f"{name} — {phases.label(phase) if phase else 'sans phase'}")
-        for startup_id, name, phase in rows
-        if startup_id not in exclude
     ]
 
 
