@@ -34,6 +34,9 @@ LISTS = [
     "/funding/conventions.csv",
     "/funding/lines.csv",
     "/governance/meetings",
+    # Every filter at once, the startup typed by its slug (the first generated one, at both sizes).
+    "/governance/meetings?since=2000-01-01&until=2100-12-31&kind=investment_committee&status=scheduled"
+    "&startup=synth1-000001",
     "/governance/next-committees",
     "/governance/next-committees.csv",
     "/admin/users",

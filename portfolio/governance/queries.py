@@ -1,5 +1,8 @@
 """Reading meetings: the ones a person may see (the same rule as `meeting.view`, in SQL, for the
-paginated list), in the order the list shows them, and the choices the governance forms offer."""
+paginated list), in the order the list shows them, narrowed by the list's filters, and the choices
+the governance forms offer."""
+
+from datetime import date, timedelta
 
 from sqlalchemy import Select, case, exists, or_, select
 from sqlalchemy.orm import selectinload
@@ -8,7 +11,7 @@ from portfolio.accounts.models import RoleGrant, User
 from portfolio.extensions import db
 from portfolio.governance.models import Meeting, Participant, Review
 from portfolio.startups.models import CoIncubation, Startup
-from portfolio.timeutil import utcnow
+from portfolio.timeutil import paris_day_start, utcnow
 
 
 def visible_meetings(user) -> Select:
@@ -50,6 +53,29 @@ def visible_meetings(user) -> Select:
         Meeting.starts_at.desc(),
         Meeting.id.desc(),
     )
+
+
+def filtered_meetings(
+    statement: Select,
+    since: date | None = None,
+    until: date | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    startup: Startup | None = None,
+) -> Select:
+    """`statement` (meetings) narrowed to those held from `since` to `until` (days in Paris, both
+    included), of a kind, in a status, or reviewing a startup."""
+    if since is not None:
+        statement = statement.where(Meeting.starts_at >= paris_day_start(since))
+    if until is not None:
+        statement = statement.where(Meeting.starts_at < paris_day_start(until + timedelta(days=1)))
+    if kind:
+        statement = statement.where(Meeting.kind == kind)
+    if status:
+        statement = statement.where(Meeting.status == status)
+    if startup is not None:
+        statement = statement.where(exists().where(Review.meeting_id == Meeting.id, Review.startup_id == startup.id))
+    return statement
 
 
 def chair_choices() -> list[tuple[int, str]]:
