@@ -108,6 +108,8 @@ EXPECTED = {
     # The type-ahead's suggestions: every startup and organisation is readable by anyone signed in.
     "startups.suggestions": {"GET": LOGGED_IN},
     "organisations.suggestions": {"GET": LOGGED_IN},
+    # The search shows each person only the kinds and objects they may read.
+    "search.results": {"GET": LOGGED_IN},
     "startups.create": {"GET": ANY_COACH, "POST": ANY_COACH},
     "startups.detail": {"GET": LOGGED_IN},
     "startups.edit": {"GET": COACHES, "POST": COACHES},

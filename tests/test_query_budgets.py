@@ -44,6 +44,14 @@ LISTS = [
     "/admin/reminders",
     "/admin/reminders?statut=sent",
     "/admin/outbox",
+    # The header's search ("synth" is in every generated startup's slug, meeting and convention)
+    # and the pickers' suggestions.
+    "/search?q=synth",
+    "/search?q=synth&kind=startups",
+    "/search?q=synth&kind=meetings",
+    "/search?q=synth&kind=conventions",
+    "/startups/suggestions?q=synth",
+    "/organisations/suggestions?q=synth",
 ]
 
 
