@@ -113,8 +113,9 @@ def resolve_startup(text: str | None) -> Startup:
             .limit(NEAR_MATCHES + 1)
         )
     )
-    by_slug = [startup for startup in matches if startup.slug.lower() == typed.lower()]
-    if len(by_slug) == 1:
+    # A slug written exactly names one startup, whatever others are called.
+    by_slug = [startup for startup in matches if startup.slug == typed]
+    if by_slug:
         return by_slug[0]
     if len(matches) == 1:
         return matches[0]
@@ -220,8 +221,9 @@ def resolve_organisation(text: str | None) -> Organisation:
     matches = list(
         db.session.scalars(select(Organisation).where(or_(*conditions)).order_by(Organisation.id).limit(NEAR_MATCHES + 1))
     )
-    by_slug = [organisation for organisation in matches if organisation.slug.lower() == typed.lower()]
-    if len(by_slug) == 1:
+    # A slug written exactly names one organisation ("anah"), whatever the others' acronyms ("ANAH", "Anah").
+    by_slug = [organisation for organisation in matches if organisation.slug == typed]
+    if by_slug:
         return by_slug[0]
     # "DGE — Direction générale des entreprises" names one organisation even when another is "DGE".
     whole = [organisation for organisation in matches
