@@ -263,9 +263,8 @@ class MeetingFilterForm(Form):
     status = SelectField(
         "Statut", choices=choices(MEETING_STATUSES.items(), empty="Tous les statuts"), validate_choice=False
     )
-    startup = StartupPicker(
-        "Startup examinée", validators=[Optional(), bounded()], description="Tapez quelques lettres de son nom, ou son identifiant."
-    )
+    # No hint beneath the label: the filters' fields stay aligned (the type-ahead speaks for itself).
+    startup = StartupPicker("Startup examinée", validators=[Optional(), bounded()])
 
     #: The parameters the list reads (the pages' links keep them).
     PARAMETERS = ("since", "until", "kind", "status", "startup")
