@@ -268,3 +268,16 @@ def test_a_startup_porteur_is_typed_and_shown_as_its_suggestion(demo, make_user,
     assert db.session.scalar(select(Startup).where(Startup.slug == "signaux-faibles")).porteur.slug == "bdf"
     form = client.get("/startups/signaux-faibles/edit").get_data(as_text=True)
     assert 'value="BDF — Banque de France"' in form
+
+
+def test_organisation_suggestions_can_be_limited_to_sponsors_and_say_their_kind(demo, make_user, login, client):
+    db.session.add(Organisation(slug="dge-bis", name="Direction générale des écoles", acronym="DGEC", kind="operateur "))
+    db.session.commit()
+    login(make_user("coach"))
+    every = suggestions(client, "/organisations/suggestions", "direction generale")
+    assert [(item["value"], item["hint"]) for item in every] == [
+        ("DGEC — Direction générale des écoles", "Opérateur"), ("DGE — Direction générale des entreprises", ""),
+    ]
+    # Only DGE sponsors a demo startup.
+    sponsors = client.get("/organisations/suggestions", query_string={"q": "direction generale", "sponsoring": "1"})
+    assert [item["value"] for item in sponsors.get_json()["items"]] == ["DGE — Direction générale des entreprises"]

@@ -12,13 +12,13 @@ whatever the number of startups or organisations.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from wtforms import StringField
 
 from portfolio.extensions import db
 from portfolio.startups.folding import fold_text, folded
-from portfolio.startups.models import Incubator, Organisation, Startup
+from portfolio.startups.models import Incubator, Organisation, Sponsorship, Startup
 from portfolio.startups.phases import label as phase_label
 from portfolio.status.models import StartupStatus
 from portfolio.validation import too_long_message
@@ -31,6 +31,14 @@ MAX_TYPED = 300
 NEAR_MATCHES = 5
 #: Between an organisation's acronym and its name in its suggestion ("DGE — Direction générale…").
 ACRONYM_SEPARATOR = " — "
+#: The registry's organisation types in words, shown beneath an organisation's suggestion.
+ORGANISATION_KINDS = {
+    "administration-centrale": "Administration centrale",
+    "operateur": "Opérateur",
+    "collectivite-territoriale": "Collectivité territoriale",
+    "securite-sociale": "Sécurité sociale",
+    "service-deconcentre": "Service déconcentré",
+}
 
 
 class PickError(ValueError):
@@ -162,9 +170,12 @@ def _organisation_namesakes():
     )
 
 
-def organisation_suggestions(text: str | None, limit: int = SUGGESTION_LIMIT) -> list[Suggestion]:
+def organisation_suggestions(
+    text: str | None, limit: int = SUGGESTION_LIMIT, sponsoring: bool = False
+) -> list[Suggestion]:
     """The organisations whose name, acronym or slug contains `text` (case and accents ignored): the
-    one so named first, then those whose acronym, name or slug starts with it, then in name order."""
+    one so named first, then those whose acronym, name or slug starts with it, then in name order.
+    With `sponsoring`, only those that sponsor at least one startup (the portfolio's sponsor filter)."""
     typed = _typed(text)
     if not typed or len(typed) > MAX_TYPED:
         return []
@@ -191,6 +202,8 @@ def organisation_suggestions(text: str | None, limit: int = SUGGESTION_LIMIT) ->
         .order_by(rank, name, Organisation.id)
         .limit(limit)
     )
+    if sponsoring:  # the LIMIT still applies after this condition
+        statement = statement.where(exists().where(Sponsorship.organisation_id == Organisation.id))
     suggestions = []
     for organisation_slug, organisation_name, organisation_acronym, kind, namesakes in db.session.execute(statement):
         shown = organisation_label(organisation_acronym, organisation_name)
@@ -198,7 +211,7 @@ def organisation_suggestions(text: str | None, limit: int = SUGGESTION_LIMIT) ->
             Suggestion(
                 value=shown if namesakes <= 1 else organisation_slug,
                 label=shown if namesakes <= 1 else f"{shown} ({organisation_slug})",
-                hint=(kind or "").replace("-", " ").capitalize(),
+                hint=ORGANISATION_KINDS.get((kind or "").strip(), ""),
             )
         )
     return suggestions

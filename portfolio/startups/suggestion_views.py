@@ -1,7 +1,8 @@
-"""The type-ahead's suggestions, as JSON: startups and organisations whose name, acronym or slug
-contains the typed text (`?q=`), at most SUGGESTION_LIMIT, in one statement. Read by
-`static/core/suggest.js` on any text field marked `data-suggest`; the pages resolve what it puts
-in the field through the same rules (`portfolio.startups.pickers`)."""
+"""The type-ahead's suggestions, as JSON (`{"items": [{"value", "label", "hint"}]}`): startups and
+organisations whose name, acronym or slug contains the typed text (`?q=`), at most
+SUGGESTION_LIMIT, in one statement. Read by `static/core/suggest.js` on any text field marked
+`data-suggest`; the pages resolve what it puts in the field through the same rules
+(`portfolio.startups.pickers`)."""
 from flask import jsonify, request
 
 from portfolio.accounts.access import requires
@@ -34,4 +35,6 @@ def startup_suggestions():
 
 @requires("startup.view")
 def organisation_suggestions():
-    return _answer(pickers.organisation_suggestions)
+    """`?sponsoring=1`: only the organisations that sponsor a startup (for the sponsor filter)."""
+    sponsoring = request.args.get("sponsoring") == "1"
+    return _answer(lambda typed: pickers.organisation_suggestions(typed, sponsoring=sponsoring))
