@@ -94,14 +94,18 @@ def test_suggestions_for_nothing_useful_are_empty_not_an_error(demo, make_user, 
         assert "trop long" in client.get("/startups/suggestions", query_string={"q": typed}).get_json()["message"]
 
 
-def test_suggestions_run_one_statement_whatever_the_number_of_startups(demo, make_user, login, client):
+def test_suggestions_run_as_many_statements_for_one_match_as_for_many(demo, make_user, login, client):
     login(make_user("coach"))
     client.get("/")
     add_startups("Trésor 1")
-    few = count_statements(client, "/startups/suggestions", q="tresor")
+    db.session.add(Organisation(slug="tresor-1", name="Trésor 1"))
+    db.session.commit()
+    few = [count_statements(client, url, q="tresor") for url in ("/startups/suggestions", "/organisations/suggestions")]
     add_startups(*(f"Trésor {n}" for n in range(2, 30)))
-    assert count_statements(client, "/startups/suggestions", q="tresor") == few
-    assert count_statements(client, "/organisations/suggestions", q="d") == few
+    db.session.add_all([Organisation(slug=f"tresor-{n}", name=f"Trésor {n}") for n in range(2, 30)])
+    db.session.commit()
+    many = [count_statements(client, url, q="tresor") for url in ("/startups/suggestions", "/organisations/suggestions")]
+    assert many == few
 
 
 # --- The agenda ----------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ resolves it; with it, `static/core/suggest.js` offers the suggestions and puts t
 `value` in the field, which the server resolves exactly as if it had been typed. A suggestion's
 value therefore always resolves to its own object: the name when no other bears it, else the slug.
 
-Each function runs one statement (two when a typed name is unknown: the "did you mean" list),
-whatever the number of startups or organisations.
+Each function runs one or two statements (the organisations' namesakes; the "did you mean" list
+of an unknown name), whatever the number of startups or organisations.
 """
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import case, exists, func, or_, select
@@ -156,18 +157,14 @@ def organisation_label(acronym: str | None, name: str) -> str:
     return f"{acronym}{ACRONYM_SEPARATOR}{name}" if acronym and acronym != name else name
 
 
-def _organisation_namesakes():
-    """How many organisations share the current row's folded name and acronym (correlated)."""
-    other = aliased(Organisation)
-    return (
-        select(func.count())
-        .select_from(other)
-        .where(
-            folded(other.name) == folded(Organisation.name),
-            func.coalesce(folded(other.acronym), "") == func.coalesce(folded(Organisation.acronym), ""),
-        )
-        .scalar_subquery()
-    )
+def _organisation_namesakes(rows) -> Counter:
+    """How many organisations bear each (folded name, folded acronym) of `rows`: one statement, a
+    single pass over the organisations (a correlated count per row would fold them all per row)."""
+    names = {fold_text(row.name) for row in rows}
+    if not names:
+        return Counter()
+    statement = select(Organisation.name, Organisation.acronym).where(folded(Organisation.name).in_(names))
+    return Counter((fold_text(name), fold_text(acronym or "")) for name, acronym in db.session.execute(statement))
 
 
 def organisation_suggestions(
@@ -191,7 +188,7 @@ def organisation_suggestions(
         else_=2,
     )
     statement = (
-        select(Organisation.slug, Organisation.name, Organisation.acronym, Organisation.kind, _organisation_namesakes())
+        select(Organisation.slug, Organisation.name, Organisation.acronym, Organisation.kind)
         .where(
             or_(
                 name.contains(wanted, autoescape=True),
@@ -204,14 +201,17 @@ def organisation_suggestions(
     )
     if sponsoring:  # the LIMIT still applies after this condition
         statement = statement.where(exists().where(Sponsorship.organisation_id == Organisation.id))
+    rows = db.session.execute(statement).all()
+    namesakes = _organisation_namesakes(rows)
     suggestions = []
-    for organisation_slug, organisation_name, organisation_acronym, kind, namesakes in db.session.execute(statement):
-        shown = organisation_label(organisation_acronym, organisation_name)
+    for row in rows:
+        shown = organisation_label(row.acronym, row.name)
+        shared = namesakes[(fold_text(row.name), fold_text(row.acronym or ""))] > 1
         suggestions.append(
             Suggestion(
-                value=shown if namesakes <= 1 else organisation_slug,
-                label=shown if namesakes <= 1 else f"{shown} ({organisation_slug})",
-                hint=ORGANISATION_KINDS.get((kind or "").strip(), ""),
+                value=row.slug if shared else shown,
+                label=f"{shown} ({row.slug})" if shared else shown,
+                hint=ORGANISATION_KINDS.get((row.kind or "").strip(), ""),
             )
         )
     return suggestions
