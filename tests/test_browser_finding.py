@@ -145,3 +145,28 @@ def test_the_meetings_filters_narrow_the_list(page, demo):
     expect(page.get_by_test_id("meeting-table")).to_have_count(0)
     page.get_by_role("link", name="Réinitialiser les filtres").click()
     expect(count).to_contain_text("4 réunions")
+
+
+def test_the_type_ahead_module_serves_any_field_marked_data_suggest(page, demo):
+    """How another page reuses it (the portfolio's sponsor filter, say): a text input with the
+    suggestions' address, its server-written <datalist> replaced, and the form submitted at once
+    when the field asks for it."""
+    browser_login(page, CHAIR, DEMO_PASSWORD)
+    page.goto("/governance/meetings")
+    page.evaluate("""async () => {
+        const form = document.createElement("form");
+        form.method = "get";
+        form.action = "/search";
+        form.innerHTML = `<div class="fr-input-group"><label class="fr-label" for="sponsor">Sponsor</label>
+            <input class="fr-input" id="sponsor" name="q" list="sponsor-options"
+                   data-suggest="/organisations/suggestions?sponsoring=1" data-suggest-submit>
+            <datalist id="sponsor-options"><option value="DGE"></option></datalist></div>`;
+        document.querySelector("main").prepend(form);
+        const module = await import("/static/core/suggest.js");
+        module.enhance(form.querySelector("input"));
+    }""")
+    field = page.get_by_role("combobox", name="Sponsor")
+    expect(field).not_to_have_attribute("list", re.compile(".*"))
+    field.press_sequentially("direction")
+    page.get_by_role("option", name="DGE — Direction générale des entreprises").click()
+    expect(page).to_have_url(re.compile(r"/search\?q=DGE\+%E2%80%94\+Direction"))
