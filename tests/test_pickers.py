@@ -285,3 +285,25 @@ def test_organisation_suggestions_can_be_limited_to_sponsors_and_say_their_kind(
     # Only DGE sponsors a demo startup.
     sponsors = client.get("/organisations/suggestions", query_string={"q": "direction generale", "sponsoring": "1"})
     assert [item["value"] for item in sponsors.get_json()["items"]] == ["DGE — Direction générale des entreprises"]
+
+
+def test_the_field_macro_puts_the_type_ahead_on_any_text_field_given_a_suggestions_url(app):
+    from flask import render_template_string
+    from wtforms import StringField
+
+    from portfolio.forms import Form
+
+    class SponsorFilter(Form):
+        class Meta:
+            csrf = False
+
+        sponsor = StringField("Sponsor")
+
+    with app.test_request_context("/?sponsor=dge"):
+        html = render_template_string(
+            '{% from "_macros.html" import field %}'
+            "{{ field(form.sponsor, options=[('dge', 'DGE')], suggest=url_for('organisations.suggestions', sponsoring=1)) }}",
+            form=SponsorFilter(formdata=None),
+        )
+    assert 'data-suggest="/organisations/suggestions?sponsoring=1"' in html
+    assert 'list="sponsor-options"' in html and '<datalist id="sponsor-options">' in html  # the no-script fallback
