@@ -187,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     from portfolio.imports import blueprint as imports
     from portfolio.opendata import blueprint as opendata
     from portfolio.reminders import blueprint as reminders
+    from portfolio.search import blueprint as search
     from portfolio.startups import blueprint as startups
 
     app.before_request(refuse_undeclared_endpoints)
@@ -199,6 +200,8 @@ def _register_blueprints(app: Flask) -> None:
         imports.imports,
         startups.portfolio_list,
         startups.startups,
+        startups.organisations,
+        startups.incubators,
         funding.funding,
         funding.funding_reports,
         governance.governance,
@@ -209,6 +212,7 @@ def _register_blueprints(app: Flask) -> None:
         api.api_docs,
         api.api_tokens,
         opendata.opendata,
+        search.search,
     ):
         app.register_blueprint(blueprint)
     api_v1.init_app(app)  # before errors.register, whose handler replaces flask-smorest's

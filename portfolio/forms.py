@@ -4,9 +4,9 @@ from typing import Iterable
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import widgets
-from wtforms.fields import DateField, StringField
+from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length
 
 from portfolio.validation import supported_date
 
@@ -72,26 +72,3 @@ def _option_params(value, selected: bool, option_kw: dict) -> str:
         options["selected"] = True
     return widgets.html_params(**options)
 
-
-class LookupField(StringField):
-    """A filter's text field naming one object of a long list (an incubator, an organisation): what
-    was typed is found by `find` (typed → an object with `slug` and `label`, or None) and an unknown
-    name is refused with `unknown` ("… : « {value} » …"). Its `data` becomes the slug, its `found`
-    the object, and it shows what was typed."""
-
-    def __init__(self, label, find, unknown: str, **kwargs):
-        super().__init__(label, validators=[Optional(), bounded(SHORT_TEXT)], **kwargs)
-        self.find, self.unknown, self.found = find, unknown, None
-
-    def post_validate(self, form, validation_stopped: bool) -> None:
-        typed = (self.data or "").strip()
-        if self.errors or not typed:
-            self.data = typed or None
-            return
-        self.found = self.find(typed)
-        if self.found is None:
-            raise ValidationError(self.unknown.format(value=typed))
-        self.data = self.found.slug
-
-    def _value(self) -> str:
-        return self.raw_data[0] if self.raw_data else (self.data or "")

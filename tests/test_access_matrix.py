@@ -108,6 +108,12 @@ EXPECTED = {
     "portfolio.startup_list": {"GET": LOGGED_IN},
     "portfolio.export_csv": {"GET": LOGGED_IN},
     "portfolio.export_xlsx": {"GET": LOGGED_IN},
+    # The type-ahead's suggestions: every startup and organisation is readable by anyone signed in.
+    "startups.suggestions": {"GET": LOGGED_IN},
+    "organisations.suggestions": {"GET": LOGGED_IN},
+    "incubators.suggestions": {"GET": LOGGED_IN},
+    # The search shows each person only the kinds and objects they may read.
+    "search.results": {"GET": LOGGED_IN},
     "startups.create": {"GET": ANY_COACH, "POST": ANY_COACH},
     "startups.detail": {"GET": LOGGED_IN},
     "startups.edit": {"GET": COACHES, "POST": COACHES},

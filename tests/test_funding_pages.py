@@ -18,7 +18,7 @@ from portfolio.demo.funding import REFERENCE
 from portfolio.extensions import db
 from portfolio.funding import operations
 from portfolio.funding.models import Convention, FundingLine, LineAmount
-from portfolio.startups.models import Incubator, Organisation, Startup
+from portfolio.startups.models import Incubator, Startup
 
 D = Decimal
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -55,15 +55,13 @@ def test_finance_records_a_convention_with_a_party_and_a_line(app, demo, client,
     convention = db.session.scalar(select(Convention).where(Convention.reference == "DINUM-DGE-2024"))
     assert convention.status == "draft" and convention.declared_total_ae == D("100000")
     base = f"/funding/conventions/{convention.id}"
-    dge = by_slug(Organisation, "dge")
     response = post_form(client, f"{base}/parties/new", {
-        "role": "porteur", "organisation": str(dge.id), "address": "67 rue Barbès",
+        "role": "porteur", "organisation": "DGE", "address": "67 rue Barbès",
         "representative_name": "M. Thomas Courbes", "signatory_name": "Raphaël KELLER",
     })
     assert response.status_code == 302
-    sf = by_slug(Startup, "signaux-faibles")
     response = post_form(client, f"{base}/lines/new", {
-        "startup": str(sf.id), "fiscal_year": "2024", "ae": "100 000", "cp": "80 000,50", "uo": "0218-CE5G-CAOD",
+        "startup": "Signaux Faibles", "fiscal_year": "2024", "ae": "100 000", "cp": "80 000,50", "uo": "0218-CE5G-CAOD",
     })
     assert response.status_code == 302
     page = text_of(client.get(base))
@@ -81,7 +79,7 @@ def test_a_bad_amount_is_refused_in_french_and_nothing_is_saved(app, demo, clien
     convention = seed()
     lines = db.session.scalar(select(func.count(FundingLine.id)))
     response = post_form(client, f"/funding/conventions/{convention.id}/lines/new", {
-        "startup": str(by_slug(Startup, "signaux-faibles").id), "fiscal_year": "2021", "ae": amount, "cp": "10",
+        "startup": "signaux-faibles", "fiscal_year": "2021", "ae": amount, "cp": "10",
     })
     assert response.status_code == 422
     page = text_of(response)
@@ -135,9 +133,8 @@ def test_an_amendment_through_the_form_changes_a_line_from_its_date(app, demo, c
     half_line = post_form(client, f"{base}/amendments/new", {**amendment, "new1_ae": "5 000"})
     assert half_line.status_code == 422 and "Choisissez la startup de la nouvelle ligne." in text_of(half_line)
     assert db.session.scalar(select(func.count(LineAmount.id))) == 2
-    pde = by_slug(Startup, "conseillers-entreprises")
     response = post_form(client, f"{base}/amendments/new", {
-        **amendment, "new1_startup": str(pde.id), "new1_fiscal_year": "2021", "new1_ae": "5 000", "new1_cp": "4 000",
+        **amendment, "new1_startup": "Place des Entreprises", "new1_fiscal_year": "2021", "new1_ae": "5 000", "new1_cp": "4 000",
     })
     assert response.status_code == 302, text_of(response)[:2000]
     before = text_of(client.get(f"{base}?on=2020-09-30"))

@@ -50,7 +50,7 @@ def world(app):
     """Six startups covering each case of the day-D rule, the filters and the flags."""
     dge = Organisation(slug="dge", name="Direction générale des entreprises", acronym="DGE")
     urssaf = Organisation(slug="urssaf", name="Urssaf Caisse nationale", acronym="URSSAF")
-    Organisation(slug="anct", name="Agence nationale de la cohésion des territoires")  # sponsors nothing
+    db.session.add(Organisation(slug="anct", name="Agence nationale de la cohésion des territoires"))  # sponsors nothing
     dinum = Incubator(slug="dinum", name="Incubateur de la DINUM")
     fabnum = Incubator(slug="fabnum", name="Fabrique numérique des ministères sociaux")
     # Construction for 300 days: under the 365-day norm. Updated 89 days ago: not stale.
@@ -314,10 +314,11 @@ def test_a_formula_in_a_name_is_neutralised_in_the_export(client, viewer):
         ({"on": "2021-13-45"}, "Saisissez une date valide au format aaaa-mm-jj"),
         ({"on": "demain"}, "Saisissez une date valide au format aaaa-mm-jj"),
         ({"phase": "licorne"}, "Phase inconnue : « licorne »"),
-        ({"incubator": "nulle-part"}, "Incubateur inconnu : « nulle-part »"),
-        ({"sponsor": "anct"}, "Sponsor inconnu : « anct »"),
+        ({"incubator": "nulle-part"}, "Aucun incubateur ne s’appelle « nulle-part »"),
+        ({"sponsor": "nulle-part"}, "Aucune organisation ne s’appelle « nulle-part »"),
+        ({"sponsor": "anct"}, "Agence nationale de la cohésion des territoires ne sponsorise aucune startup"),
         ({"sponsor": "Agence nationale de la cohésion des territoires"},
-         "Sponsor inconnu : « Agence nationale de la cohésion des territoires »"),
+         "Agence nationale de la cohésion des territoires ne sponsorise aucune startup"),
         ({"sort": "taille"}, "Tri inconnu : « taille »"),
         ({"flag": "rouge"}, "Signalement inconnu : « rouge »"),
     ],

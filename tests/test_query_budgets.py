@@ -35,6 +35,9 @@ LISTS = [
     "/funding/conventions.csv",
     "/funding/lines.csv",
     "/governance/meetings",
+    # Every filter at once, the startup typed by its slug (the first generated one, at both sizes).
+    "/governance/meetings?since=2000-01-01&until=2100-12-31&kind=investment_committee&status=scheduled"
+    "&startup=synth1-000001",
     "/governance/next-committees",
     "/governance/next-committees.csv",
     "/admin/users",
@@ -42,6 +45,14 @@ LISTS = [
     "/admin/reminders",
     "/admin/reminders?statut=sent",
     "/admin/outbox",
+    # The header's search ("synth" is in every generated startup's slug, meeting and convention)
+    # and the pickers' suggestions.
+    "/search?q=synth",
+    "/search?q=synth&kind=startups",
+    "/search?q=synth&kind=meetings",
+    "/search?q=synth&kind=conventions",
+    "/startups/suggestions?q=synth",
+    "/organisations/suggestions?q=synth",
 ]
 
 

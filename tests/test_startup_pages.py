@@ -174,7 +174,7 @@ def test_a_coach_edits_identity_co_incubators_and_sponsors(as_user):
             "pitch": "Détecter tôt les entreprises en difficulté",
             "incubator": dinum.id,
             "co_incubators": [other.id],
-            "porteur": dge.id,
+            "porteur": "DGE",
             "sponsors": [dge.id, bdf.id],
             "website": "https://signaux-faibles.beta.gouv.fr",
         },

@@ -23,7 +23,6 @@ from portfolio.funding import documents
 from portfolio.funding.documents import document_file
 from portfolio.funding.view_support import as_of_day
 from portfolio.funding.warnings import WARNING_KINDS, all_warnings, convention_warnings
-from portfolio.startups.models import Startup
 from portfolio.status import store
 from portfolio.timeutil import today_in_paris
 
@@ -48,15 +47,12 @@ def _install_labels(state) -> None:
 @requires("funding.view")
 def convention_list():
     form = ConventionFilterForm(request.args)
-    form.set_choices(queries.funded_years(), queries.funded_startups())
+    form.set_choices(queries.funded_years())
     valid = form.validate()
-    startup = None
-    if valid and form.startup.data:
-        startup = db.session.scalar(db.select(Startup).where(Startup.slug == form.startup.data))
     statement = queries.convention_list(
         status=form.status.data if valid else None,
         year=int(form.year.data) if valid and form.year.data else None,
-        startup=startup,
+        startup=form.startup.picked if valid else None,
     )
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     today = today_in_paris()

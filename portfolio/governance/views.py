@@ -1,13 +1,13 @@
-"""Meeting pages: the list, scheduling, the meeting page (agenda with its times, participants,
-preparations, pack, attendance, decisions, closing), the printable pack, cancelling and
-closing. On the same blueprint, the meeting's participants, agenda and attendance are in
+"""Meeting pages: the list (filtered by period, kind, status and startup), scheduling, the
+meeting page (agenda with its times, participants, preparations, pack, attendance, decisions,
+closing), the printable pack, cancelling and closing. On the same blueprint, the meeting's participants, agenda and attendance are in
 `agenda_views`, and the pages of one review (preparation, minutes, decision, validation,
 follow-ups) in `review_views`.
 
 Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
 redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
 
-from flask import current_app, flash, make_response, redirect, render_template
+from flask import current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -37,7 +37,8 @@ from portfolio.governance.models import (
     MEETING_STATUSES,
     PARTICIPANT_ROLES,
 )
-from portfolio.governance.queries import visible_meetings
+from portfolio.governance.forms import MeetingFilterForm
+from portfolio.governance.queries import filtered_meetings, visible_meetings
 from portfolio.governance.view_support import (
     before_meeting_day,
     confirm_page,
@@ -72,8 +73,12 @@ LABELS = {
 
 @requires("meeting.view")
 def meeting_list():
-    page = db.paginate(visible_meetings(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("governance/meeting_list.html", page=page)
+    form = MeetingFilterForm(request.args)
+    if not form.validate():
+        return render_template("governance/meeting_list.html", form=form, page=None), 422
+    statement = filtered_meetings(visible_meetings(current_user), **form.values())
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("governance/meeting_list.html", form=form, page=page)
 
 
 @requires("meeting.schedule")

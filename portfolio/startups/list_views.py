@@ -10,12 +10,13 @@ from portfolio.accounts.permissions import can
 from portfolio.core import exports, fragments
 from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
-from portfolio.forms import Form, LookupField, bounded, choices
+from portfolio.forms import Form, bounded, choices
 from portfolio.governance.models import HEALTH_LEVELS
-from portfolio.startups import lookup, portfolio
+from portfolio.startups import portfolio
 from portfolio.startups.folding import install_text_folding
 from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
+from portfolio.startups.pickers import IncubatorPicker, SponsorPicker
 from portfolio.timeutil import to_paris, today_in_paris
 
 
@@ -58,11 +59,9 @@ class PortfolioFilterForm(Form):
 
     q = StringField("Recherche", validators=[Optional(), bounded(200)])
     phase = SelectField("Phase", choices=[], validate_choice=False)
-    # Text fields, not long selects: the page costs the same with 20 incubators or 700.
-    incubator = LookupField("Incubateur", lookup.incubator,
-                            "Incubateur inconnu : « {value} ». Tapez le nom d’un incubateur.")
-    sponsor = LookupField("Sponsor", lookup.sponsor,
-                          "Sponsor inconnu : « {value} ». Tapez le nom ou le sigle d’une organisation qui sponsorise une startup.")
+    # Pickers, not long selects: the page costs the same with 20 incubators or 700.
+    incubator = IncubatorPicker("Incubateur", validators=[Optional(), bounded()])
+    sponsor = SponsorPicker("Sponsor", validators=[Optional(), bounded()])
     on = DateField("Phase au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
     flag = SelectField("Signalement", choices=[], validate_choice=False)
     health = SelectField("Santé au dernier comité", choices=[], validate_choice=False)
@@ -103,8 +102,8 @@ class PortfolioFilterForm(Form):
         return portfolio.PortfolioQuery(
             on=self.on.data or today_in_paris(),
             phase=self.phase.data or None,
-            incubator=self.incubator.data or None,
-            sponsor=self.sponsor.data or None,
+            incubator=self.incubator.picked.slug if self.incubator.picked else None,
+            sponsor=self.sponsor.picked.slug if self.sponsor.picked else None,
             text=(self.q.data or "").strip() or None,
             flag=self.flag.data or None,
             health=self.health.data or None,

@@ -27,6 +27,7 @@ from portfolio.startups.forms import (
 )
 from portfolio.startups.models import Incubator, Indicator, Organisation, PhaseSpan, TeamMember
 from portfolio.startups.phases import label as phase_label, phase_span_on
+from portfolio.startups.pickers import organisation_value
 from portfolio.startups.startup_page import load_startup
 from portfolio.timeutil import today_in_paris
 
@@ -65,7 +66,7 @@ def _startup_form(startup=None) -> StartupForm:
     form.set_choices(incubators, organisations)
     if startup is not None and not form.is_submitted():
         form.incubator.data = str(startup.incubator_id or "")
-        form.porteur.data = str(startup.porteur_id or "")
+        form.porteur.data = organisation_value(startup.porteur)
         form.co_incubators.data = [str(link.incubator_id) for link in startup.co_incubations]
         form.sponsors.data = [str(link.organisation_id) for link in startup.sponsorships]
     return form
@@ -77,7 +78,7 @@ def _form_values(form: StartupForm) -> dict:
 
     return {
         "incubator": db.session.get(Incubator, int(form.incubator.data)) if form.incubator.data else None,
-        "porteur": db.session.get(Organisation, int(form.porteur.data)) if form.porteur.data else None,
+        "porteur": form.porteur.picked,
         "co_incubators": many(Incubator, form.co_incubators.data),
         "sponsors": many(Organisation, form.sponsors.data),
         **{name: form[name].data for name in operations.TEXT_FIELDS},
