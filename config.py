@@ -44,6 +44,8 @@ class Config:
     DISPLAY_TIMEZONE = "Europe/Paris"
     PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "50"))
+    #: Bytes of rendered fragments each process keeps (portfolio.core.fragments).
+    FRAGMENT_CACHE_BYTES = int(os.environ.get("FRAGMENT_CACHE_BYTES", str(16 * 1024 * 1024)))
     REMINDER_SWEEP_SECONDS = int(os.environ.get("REMINDER_SWEEP_SECONDS", "300"))
     #: Reminders fall due at this hour (Europe/Paris) of their day; digests go out at the same hour.
     REMINDER_SEND_HOUR = int(os.environ.get("REMINDER_SEND_HOUR", "8"))

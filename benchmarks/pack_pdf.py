@@ -52,7 +52,7 @@ with app.test_request_context():
     durations = []
     for _ in range(times):
         started = time.perf_counter()
-        pdf = pack_pdf(load_meeting(meeting.id, full=True), today_in_paris())
+        pdf = pack_pdf(load_meeting(meeting.id), today_in_paris(), admin)
         durations.append(time.perf_counter() - started)
     print(f"{len(errors)} stopped startups skipped", file=sys.stderr)
     print(f"{len(load_meeting(meeting.id).reviews)} reviews, {len(pdf)} bytes; median {statistics.median(durations):.2f} s, worst {max(durations):.2f} s, first {durations[0]:.2f} s")

@@ -113,6 +113,7 @@ with app.app_context():
         "startup page": f"/startups/{ids['slug']}",
         "convention page": f"/funding/conventions/{ids['convention']}",
         "committee dossier": f"/governance/meetings/{ids['meeting']}/pack",
+        "next committees": "/governance/next-committees",
         "dashboard": "/",
         "to-do": "/a-faire",
     }

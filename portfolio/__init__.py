@@ -187,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     from portfolio.imports import blueprint as imports
     from portfolio.opendata import blueprint as opendata
     from portfolio.reminders import blueprint as reminders
+    from portfolio.search import blueprint as search
     from portfolio.startups import blueprint as startups
 
     app.before_request(refuse_undeclared_endpoints)
@@ -199,6 +200,8 @@ def _register_blueprints(app: Flask) -> None:
         imports.imports,
         startups.portfolio_list,
         startups.startups,
+        startups.organisations,
+        startups.incubators,
         funding.funding,
         funding.funding_reports,
         governance.governance,
@@ -209,6 +212,7 @@ def _register_blueprints(app: Flask) -> None:
         api.api_docs,
         api.api_tokens,
         opendata.opendata,
+        search.search,
     ):
         app.register_blueprint(blueprint)
     api_v1.init_app(app)  # before errors.register, whose handler replaces flask-smorest's
@@ -221,10 +225,11 @@ def _register_template_helpers(app: Flask) -> None:
     from portfolio.accounts.models import ROLE_LABELS
     from portfolio.accounts.permissions import can
     from portfolio.audit import wording
-    from portfolio.core import french, markdown
+    from portfolio.core import fragments, french, markdown, navigation
     from portfolio.funding.amounts import format_euros
     from portfolio.funding.charts import percent
     from portfolio.startups.charts import format_number
+    from portfolio.startups.models import IMPACT_CERTIFICATION_BADGES, IMPACT_CERTIFICATION_LEVELS
     from portfolio.startups.phases import label as phase_label
     from portfolio.timeutil import format_date, format_datetime
     from portfolio.validation import safe_href
@@ -233,11 +238,15 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["share"] = percent
     app.jinja_env.filters["number_fr"] = format_number
     app.jinja_env.filters["phase_fr"] = phase_label
+    app.jinja_env.filters["impact_fr"] = lambda level: IMPACT_CERTIFICATION_LEVELS.get(level, level or "")
+    app.jinja_env.filters["impact_badge"] = lambda level: IMPACT_CERTIFICATION_BADGES.get(level, "")
     # Links stored before the shared validation, or by any way in: an href only for http(s).
     app.jinja_env.filters["web_link"] = safe_href
     app.jinja_env.filters["datetime_fr"] = format_datetime
     app.jinja_env.filters["date_fr"] = format_date
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
+    fragments.init_app(app)
+    navigation.init_app(app)
     markdown.init_app(app)
     french.init_app(app)
     wording.init_app(app)

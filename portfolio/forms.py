@@ -71,3 +71,4 @@ def _option_params(value, selected: bool, option_kw: dict) -> str:
     if selected:
         options["selected"] = True
     return widgets.html_params(**options)
+

@@ -30,6 +30,9 @@ ADMIN = frozenset({"admin"})
 COACHES = frozenset({"admin", "coach"})
 #: Who may log milestones on the sample startup.
 COACHES_AND_OWN_INTRAPRENEUR = frozenset({"admin", "coach", "intrapreneur"})
+#: Who records a startup's certified impact level (any startup): admins and committee chairs; neither
+#: its coaches nor its intrapreneurs.
+IMPACT_CERTIFIERS = frozenset({"admin", "committee_chair"})
 #: Who may create a startup (in an incubator they coach).
 ANY_COACH = frozenset({"admin", "coach", "coach_other_incubator"})
 #: Who reads conventions (coaches of any incubator included), and who writes them.
@@ -105,6 +108,12 @@ EXPECTED = {
     "portfolio.startup_list": {"GET": LOGGED_IN},
     "portfolio.export_csv": {"GET": LOGGED_IN},
     "portfolio.export_xlsx": {"GET": LOGGED_IN},
+    # The type-ahead's suggestions: every startup and organisation is readable by anyone signed in.
+    "startups.suggestions": {"GET": LOGGED_IN},
+    "organisations.suggestions": {"GET": LOGGED_IN},
+    "incubators.suggestions": {"GET": LOGGED_IN},
+    # The search shows each person only the kinds and objects they may read.
+    "search.results": {"GET": LOGGED_IN},
     "startups.create": {"GET": ANY_COACH, "POST": ANY_COACH},
     "startups.detail": {"GET": LOGGED_IN},
     "startups.edit": {"GET": COACHES, "POST": COACHES},
@@ -118,6 +127,7 @@ EXPECTED = {
     "startups.milestone_delete": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.indicator_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.measurement_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
+    "startups.impact_level": {"GET": IMPACT_CERTIFIERS, "POST": IMPACT_CERTIFIERS},
     "funding.convention_list": {"GET": FUNDING_READERS},
     "funding.convention_detail": {"GET": FUNDING_READERS},
     "funding.document_download": {"GET": FUNDING_READERS},

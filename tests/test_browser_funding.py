@@ -32,7 +32,8 @@ def test_finance_records_a_convention_with_a_party_and_a_line_and_sees_a_warning
 
     page.get_by_role("link", name="Ajouter une partie").click()
     page.locator("#role").select_option(label="Porteur de projets")
-    page.locator("#organisation").select_option(label="DGE")
+    page.locator("#organisation").press_sequentially("dge")
+    page.get_by_role("option", name="DGE — Direction générale des entreprises").click()
     page.locator("#address").fill("67 rue Barbès, 94201 Ivry-sur-Seine Cedex")
     page.locator("#representative_name").fill("M. Thomas Courbes")
     page.locator("#signatory_name").fill("Raphaël KELLER")
@@ -40,7 +41,7 @@ def test_finance_records_a_convention_with_a_party_and_a_line_and_sees_a_warning
     expect(page.get_by_test_id("parties")).to_contain_text("Raphaël KELLER")
 
     page.get_by_role("link", name="Ajouter une ligne").click()
-    page.locator("#startup").select_option(label="Place des Entreprises")
+    page.locator("#startup").fill("Place des Entreprises")
     page.locator("#fiscal_year").fill("2024")
     page.locator("#ae").fill("12,345")
     page.locator("#cp").fill("150 000")

@@ -68,7 +68,7 @@ def test_coach_filters_the_portfolio_and_downloads_the_csv(page, portfolio_data)
     expect(table.locator("tr[data-slug='conseillers-entreprises']")).to_be_visible()
 
     page.get_by_label("Phase", exact=True).select_option(label="Toutes les phases")
-    page.get_by_label("Recherche").fill("JEUNES")
+    page.get_by_role("main").get_by_label("Recherche").fill("JEUNES")  # not the header's search
     page.get_by_role("button", name="Filtrer").click()
     expect(page.get_by_test_id("result-count")).to_have_text("1 startup")
     expect(table.locator("tr[data-slug='aides-jeunes']")).to_contain_text("DGE")

@@ -21,7 +21,7 @@ from portfolio.funding.models import Convention, ConventionParty, FundingLine, O
 from portfolio.governance.models import Meeting
 from portfolio.reminders.models import NotificationPreference
 from portfolio.startups import operations as startup_operations
-from portfolio.startups.models import PhaseSpan, Startup, TeamMember
+from portfolio.startups.models import ImpactCertification, PhaseSpan, Startup, TeamMember
 from portfolio.startups.phases import phase_span_on
 from portfolio.timeutil import today_in_paris
 
@@ -155,6 +155,13 @@ def _team_member() -> TeamMember:
     return member
 
 
+def _latest_impact_certifier() -> str | None:
+    db.session.rollback()
+    return db.session.scalar(
+        select(ImpactCertification.certified_by).order_by(ImpactCertification.certified_on.desc(), ImpactCertification.id.desc())
+    )
+
+
 def _meeting_url(suffix: str, held: bool = False) -> Callable[[], str]:
     """A page of a meeting: a coming one, or one already held (attendance, minutes and decisions open
     on the meeting's day)."""
@@ -199,6 +206,11 @@ CASES = [
         lambda: f"/startups/signaux-faibles/team/{_team_member().id}/end", "end",
         YESTERDAY.isoformat(), TWO_DAYS_AGO.isoformat(), lambda: _one(TeamMember, TeamMember.name == "Alex Dupont").end,
         expected_mine=YESTERDAY, resubmit_saves=False,
+    ),
+    Case(
+        "impact level", "presidente@demo.beta.gouv.fr", lambda: "/startups/signaux-faibles/impact", "certified_by",
+        "Coachs produit de la DINUM", "Pôle impact de la DINUM", _latest_impact_certifier,
+        extra={"level": "certified", "certified_on": YESTERDAY.isoformat()},
     ),
     Case(
         "convention", "finance@demo.beta.gouv.fr", lambda: f"/funding/conventions/{_convention().id}/edit", "purpose",

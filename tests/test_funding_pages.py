@@ -18,7 +18,7 @@ from portfolio.demo.funding import REFERENCE
 from portfolio.extensions import db
 from portfolio.funding import operations
 from portfolio.funding.models import Convention, FundingLine, LineAmount
-from portfolio.startups.models import Incubator, Organisation, Startup
+from portfolio.startups.models import Incubator, Startup
 
 D = Decimal
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -55,15 +55,13 @@ def test_finance_records_a_convention_with_a_party_and_a_line(app, demo, client,
     convention = db.session.scalar(select(Convention).where(Convention.reference == "DINUM-DGE-2024"))
     assert convention.status == "draft" and convention.declared_total_ae == D("100000")
     base = f"/funding/conventions/{convention.id}"
-    dge = by_slug(Organisation, "dge")
     response = post_form(client, f"{base}/parties/new", {
-        "role": "porteur", "organisation": str(dge.id), "address": "67 rue Barbès",
+        "role": "porteur", "organisation": "DGE", "address": "67 rue Barbès",
         "representative_name": "M. Thomas Courbes", "signatory_name": "Raphaël KELLER",
     })
     assert response.status_code == 302
-    sf = by_slug(Startup, "signaux-faibles")
     response = post_form(client, f"{base}/lines/new", {
-        "startup": str(sf.id), "fiscal_year": "2024", "ae": "100 000", "cp": "80 000,50", "uo": "0218-CE5G-CAOD",
+        "startup": "Signaux Faibles", "fiscal_year": "2024", "ae": "100 000", "cp": "80 000,50", "uo": "0218-CE5G-CAOD",
     })
     assert response.status_code == 302
     page = text_of(client.get(base))
@@ -81,7 +79,7 @@ def test_a_bad_amount_is_refused_in_french_and_nothing_is_saved(app, demo, clien
     convention = seed()
     lines = db.session.scalar(select(func.count(FundingLine.id)))
     response = post_form(client, f"/funding/conventions/{convention.id}/lines/new", {
-        "startup": str(by_slug(Startup, "signaux-faibles").id), "fiscal_year": "2021", "ae": amount, "cp": "10",
+        "startup": "signaux-faibles", "fiscal_year": "2021", "ae": amount, "cp": "10",
     })
     assert response.status_code == 422
     page = text_of(response)
@@ -135,9 +133,8 @@ def test_an_amendment_through_the_form_changes_a_line_from_its_date(app, demo, c
     half_line = post_form(client, f"{base}/amendments/new", {**amendment, "new1_ae": "5 000"})
     assert half_line.status_code == 422 and "Choisissez la startup de la nouvelle ligne." in text_of(half_line)
     assert db.session.scalar(select(func.count(LineAmount.id))) == 2
-    pde = by_slug(Startup, "conseillers-entreprises")
     response = post_form(client, f"{base}/amendments/new", {
-        **amendment, "new1_startup": str(pde.id), "new1_fiscal_year": "2021", "new1_ae": "5 000", "new1_cp": "4 000",
+        **amendment, "new1_startup": "Place des Entreprises", "new1_fiscal_year": "2021", "new1_ae": "5 000", "new1_cp": "4 000",
     })
     assert response.status_code == 302, text_of(response)[:2000]
     before = text_of(client.get(f"{base}?on=2020-09-30"))
@@ -232,6 +229,9 @@ def test_obligations_are_added_edited_and_removed_with_confirmation(app, demo, c
     assert post_form(client, f"{base}/new", {"kind": ""}).status_code == 422
 
 
+from portfolio.startups.startup_page import Permissions  # noqa: E402
+
+
 def page_funding(user, startup):
     """What the startup page's view gives its funding partial (see startup_page.page_context)."""
     from portfolio.accounts.permissions import can
@@ -251,8 +251,9 @@ def test_intrapreneurs_see_their_startup_lines_on_its_page_and_not_the_conventio
     with app.test_request_context():
         login_user(own)
         # The startup page's view gives the partial the funding of those who may read it, None to others.
-        mine = render_template_string(partial, startup=sf, funding=page_funding(own, sf)).replace("\u202f", " ")
-        theirs = render_template_string(partial, startup=pde, funding=page_funding(own, pde))
+        mine = render_template_string(partial, startup=sf, funding=page_funding(own, sf),
+                                      may=Permissions.of(own, sf)).replace("\u202f", " ")
+        theirs = render_template_string(partial, startup=pde, funding=page_funding(own, pde), may=Permissions.of(own, pde))
     assert "168 000" in mine and "07-FIN-21800032538" in mine and "07-FIN-21800032429" not in mine
     assert REFERENCE in mine and "/funding/conventions/" not in mine  # named, not linked: they cannot open it
     assert theirs.strip() == ""
@@ -264,7 +265,7 @@ def test_the_startup_partial_links_readers_to_the_convention(app, demo, make_use
         login_user(coach)
         startup = by_slug(Startup, "conseillers-entreprises")
         html = render_template_string('{% include "funding/_startup_funding.html" %}', startup=startup,
-                                      funding=page_funding(coach, startup))
+                                      funding=page_funding(coach, startup), may=Permissions.of(coach, startup))
     assert f"/funding/conventions/{seed().id}" in html and "452" in html
 
 
@@ -318,10 +319,44 @@ def grow(convention, size: int) -> None:
 def test_the_convention_page_reads_as_many_statements_for_3_as_for_30_lines(app, demo, client, finance):
     convention = seed()
     url = f"/funding/conventions/{convention.id}"
+    # Rendered after each write (the page is kept until its record changes), then kept.
     grow(convention, 3)
-    count_statements(client, url)  # the first request loads the account into the session
+    count_statements(client, "/")  # the first request loads the account into the session
     small = count_statements(client, url), count_statements(client, "/funding/"), count_statements(client, "/funding/lines.csv")
+    kept = count_statements(client, url)
     grow(seed(), 30)
     assert len(seed().lines) == 30
     large = count_statements(client, url), count_statements(client, "/funding/"), count_statements(client, "/funding/lines.csv")
     assert small == large, (small, large)
+    assert kept == count_statements(client, url) < small[0]
+
+
+def test_a_kept_convention_page_shows_at_once_each_change_of_its_record(app, demo, client, finance):
+    """The page is kept under the convention's revision: a party, an obligation, a line, a renamed
+    startup or party shows on the next request; a write elsewhere leaves it kept."""
+    from portfolio.status import store
+
+    url = f"/funding/conventions/{seed().id}"
+    assert "Agence du numérique en santé" not in text_of(client.get(url))
+    revision = store.record_revision("convention", seed().id)
+    startups_elsewhere = Startup(slug="ailleurs", name="Ailleurs", incubator=by_slug(Incubator, "dinum"))
+    db.session.add(startups_elsewhere)
+    db.session.commit()
+    assert store.record_revision("convention", seed().id) == revision
+
+    ans = Organisation(slug="ans", name="Agence du numérique en santé", acronym="ANS")
+    operations.add_party(seed(), role="porteur", organisation=ans)
+    db.session.commit()
+    assert "Agence du numérique en santé" in text_of(client.get(url))
+    operations.add_obligation(seed(), "publication", "Publication au Journal officiel du numérique")
+    db.session.commit()
+    assert "Journal officiel du numérique" in text_of(client.get(url))
+    by_slug(Startup, "signaux-faibles").name = "Signaux Faibles (renommée)"
+    by_slug(Organisation, "ans").name = "Agence du numérique en santé (renommée)"
+    db.session.commit()
+    page = text_of(client.get(url))
+    assert "Signaux Faibles (renommée)" in page and "Agence du numérique en santé (renommée)" in page
+    operations.add_line(seed(), startup=startups_elsewhere, fiscal_year=2021, ae="1000", cp="1000")
+    db.session.commit()
+    assert "Ailleurs" in text_of(client.get(url))
+    assert store.record_revision("convention", seed().id) == revision + 4

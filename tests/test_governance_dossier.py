@@ -151,6 +151,7 @@ def test_the_pack_shows_each_dossier_and_hides_funding_from_another_startups_int
     assert "Déploiement national" in signaux and "200\u202f000" in signaux
     assert "Épuisement estimé des crédits" in signaux
     assert "Le détail du financement est réservé" in place and "452\u202f900" not in place
+    assert 'data-testid="consumption-chart"' in signaux and 'data-testid="consumption-chart"' not in place
     assert "Préparation manquante" in place
 
 
@@ -199,3 +200,21 @@ def test_the_pack_reads_in_a_constant_number_of_statements(history, client):
     assert len(load_meeting(meeting_id).reviews) == 6
     large = count_statements(client, pack), count_statements(client, detail)
     assert small == large, f"(pack, meeting page): {small} statements for 2 reviews, {large} for 6"
+
+
+def test_a_kept_dossier_shows_at_once_a_new_preparation_and_each_reader_their_funding(history, client):
+    """Each dossier is kept under its startup's revision and whether the reader reads its funding: a
+    preparation saved shows on the next request, and an intrapreneur never gets the chair's funding."""
+    pack = f"/governance/meetings/{history.id}/pack"
+    post_form(client, "/login", {"email": "presidente@demo.beta.gouv.fr", "password": DEMO_PASSWORD}, token_from="/login")
+    first = client.get(pack).get_data(as_text=True)
+    assert "Déploiement dans les DREETS" not in first and first.count('data-testid="dossier-funding"') == 2
+    review = next(review for review in load_meeting(history.id).reviews if review.startup.slug == "signaux-faibles")
+    operations.save_preparation(review, intrapreneur(), done_since_last="Déploiement dans les DREETS")
+    db.session.commit()
+    assert "Déploiement dans les DREETS" in client.get(pack).get_data(as_text=True)
+    post_form(client, "/logout", token_from="/")
+    post_form(client, "/login", {"email": "intrapreneur@demo.beta.gouv.fr", "password": DEMO_PASSWORD}, token_from="/login")
+    signaux, place = client.get(pack).get_data(as_text=True).split('data-slug="conseillers-entreprises"')
+    assert "Déploiement dans les DREETS" in signaux and 'data-testid="dossier-funding"' in signaux
+    assert 'data-testid="dossier-funding"' not in place and "Le détail du financement est réservé" in place

@@ -157,7 +157,7 @@ def test_a_stopped_startup_is_refused_on_the_agenda(demo, as_persona):
     response = post_form(
         client,
         f"/governance/meetings/{meeting.id}/reviews/new",
-        {"startup": str(stopped.id), "presentation": "15", "questions": "15", "deliberation": "20"},
+        {"startup": "Place des Entreprises", "presentation": "15", "questions": "15", "deliberation": "20"},
     )
     assert response.status_code == 422
     assert (

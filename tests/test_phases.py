@@ -13,7 +13,7 @@ from portfolio.audit.tracking import acting_as
 from portfolio.extensions import db
 from portfolio.startups import operations
 from portfolio.startups.models import Incubator, PhaseSpan, Startup
-from portfolio.startups.phases import PHASES, Span, history_errors, phase_on, phase_on_query, phase_span_on
+from portfolio.startups.phases import PHASES, Span, history_errors, periods, phase_on, phase_on_query, phase_span_on
 from portfolio.timeutil import today_in_paris
 
 D = date(2020, 1, 1)
@@ -294,3 +294,27 @@ def test_random_changes_and_corrections_never_leave_an_invalid_history(app, step
             assert sql_phase == phase_on(stored, probe)
     finally:
         db.session.rollback()
+
+
+SPANS = st.lists(
+    st.builds(
+        Span,
+        phase=st.sampled_from(PHASES),
+        start=st.integers(min_value=0, max_value=30).map(day),
+        end=st.one_of(st.none(), st.integers(min_value=0, max_value=50).map(day)),
+    ).filter(lambda span: span.end is None or span.end >= span.start),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spans=SPANS)
+def test_the_periods_say_the_day_d_rule_on_every_day(spans):
+    """`periods` is the rule the kept phase periods hold (portfolio.status): on each day, exactly the
+    period of the phase `phase_span_on` picks, even over overlapping or same-day spans."""
+    kept = periods(spans)
+    for offset in range(-2, 55):
+        on = day(offset)
+        holding = [period.phase for period in kept if period.start <= on and (period.until is None or period.until > on)]
+        expected = phase_span_on(spans, on)
+        assert holding == ([expected.phase] if expected else []), (on, kept)

@@ -174,7 +174,7 @@ def test_a_coach_edits_identity_co_incubators_and_sponsors(as_user):
             "pitch": "Détecter tôt les entreprises en difficulté",
             "incubator": dinum.id,
             "co_incubators": [other.id],
-            "porteur": dge.id,
+            "porteur": "DGE",
             "sponsors": [dge.id, bdf.id],
             "website": "https://signaux-faibles.beta.gouv.fr",
         },
@@ -490,3 +490,22 @@ def test_the_page_body_is_kept_per_reader_until_the_next_write(as_user):
         db.session.commit()
     assert "Anticiper les défaillances d’entreprises" in coach.get(SF).get_data(as_text=True)
     assert "Anticiper les défaillances d’entreprises" in other.get(SF).get_data(as_text=True)
+
+
+def test_a_kept_page_shows_at_once_what_changed_in_its_record_or_in_the_names_it_shows(as_user):
+    """The body is kept under the startup's revision: a milestone, the incubator's or a sponsor's new
+    name shows on the next request, in any order of readers."""
+    coach, intrapreneur = as_user("coach"), as_user("intrapreneur")
+    assert "Incubateur interministériel" not in coach.get(SF).get_data(as_text=True)
+    send(intrapreneur, f"{SF}/milestones/new", {"date": today_in_paris().isoformat(), "kind": "other",
+                                                 "title": "Ouverture à tous les départements", "text": ""})
+    assert "Ouverture à tous les départements" in coach.get(SF).get_data(as_text=True)
+    with acting_as(label="essai"):
+        renamed = startup()
+        renamed.incubator.name = "Incubateur interministériel"
+        sponsor = renamed.sponsorships[0].organisation
+        sponsor.name, sponsor.acronym = "Sponsor renommé", None
+        db.session.commit()
+    for reader in (coach, intrapreneur):
+        page = reader.get(SF).get_data(as_text=True)
+        assert "Incubateur interministériel" in page and "Sponsor renommé" in page

@@ -4,7 +4,7 @@ the services), refreshed when the day turns, and read alike by every page."""
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -19,8 +19,9 @@ from portfolio.governance.health import record_health
 from portfolio.governance import operations as governance
 from portfolio.governance.models import Meeting, Review
 from portfolio.startups import operations as startups
-from portfolio.startups.models import Incubator, PhaseSpan, Startup
-from portfolio.startups.phases import PHASES
+from portfolio.startups.impact import record_impact_level
+from portfolio.startups.models import CoIncubation, Incubator, Organisation, PhaseSpan, Sponsorship, Startup
+from portfolio.startups.phases import PHASES, phase_on_query
 from portfolio.status import store
 from portfolio.status.compute import compute
 from portfolio.status.models import StartupStatus
@@ -94,11 +95,34 @@ def _step(step, admin, chair) -> None:
     elif kind == "health" and _meetings():
         review = _meetings()[a % len(_meetings())].reviews[0]
         record_health(review, ("on_track", "watch", "struggling")[b % 3], "Motif", chair, today=today)
+    elif kind == "impact":
+        # A level of any of the last 20 days: one of an earlier day completes the history only.
+        record_impact_level(_startup(a), ("none", "published", "certified", "validated")[b % 4],
+                            today - timedelta(days=b), "Coachs produit", None, by=chair, today=today)
     elif kind == "agenda" and _meetings():
         meeting = _meetings()[a % len(_meetings())]
         startup = _startup(b)
         if all(review.startup_id != startup.id for review in meeting.reviews):
             meeting.reviews.append(Review(startup=startup, position=len(meeting.reviews)))
+    elif kind == "sponsor":
+        organisation = db.session.scalar(select(Organisation).where(Organisation.slug == f"org-{b % 3}"))
+        if organisation is None:
+            organisation = Organisation(slug=f"org-{b % 3}", name=f"Organisation {b % 3}", acronym=f"ORG{b % 2}" if b % 2 else None)
+        startup = _startup(a)
+        if all(link.organisation is not organisation for link in startup.sponsorships):
+            startup.sponsorships.append(Sponsorship(organisation=organisation))
+    elif kind == "coincubate":
+        fabnum = db.session.scalar(select(Incubator).where(Incubator.slug == "fabnum")) or Incubator(
+            slug="fabnum", name="Fabrique numérique")
+        startup = _startup(a)
+        if all(link.incubator is not fabnum for link in startup.co_incubations):
+            startup.co_incubations.append(CoIncubation(incubator=fabnum))
+    elif kind == "sponsor_names":
+        for organisation in db.session.scalars(select(Organisation)):
+            organisation.acronym = None if organisation.acronym else f"É{b}"
+    elif kind == "incubator_names":
+        for incubator in db.session.scalars(select(Incubator).where(Incubator.slug != "dinum")):
+            incubator.name = f"{incubator.slug.upper()} {b}"
     elif kind == "line":
         convention = db.session.scalar(select(Convention))
         funding.add_line(convention, startup=_startup(a), fiscal_year=today.year + b % 3 - 1, ae="50000", cp="50000")
@@ -113,7 +137,8 @@ def _step(step, admin, chair) -> None:
 STEPS = st.lists(
     st.tuples(
         st.sampled_from(["phase", "milestone", "rename", "committee", "move", "cancel", "decision", "agenda",
-                         "health", "line", "report"]),
+                         "health", "impact", "line", "report", "sponsor", "coincubate", "sponsor_names",
+                         "incubator_names"]),
         st.integers(min_value=0, max_value=5),
         st.integers(min_value=0, max_value=20),
     ),
@@ -124,6 +149,9 @@ STEPS = st.lists(
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
+# The names a row holds change by writes on other records: always tried, beside the random histories.
+@example(steps=[("sponsor", 0, 1), ("coincubate", 1, 0), ("sponsor_names", 0, 2), ("incubator_names", 0, 2),
+                ("sponsor", 2, 2), ("sponsor_names", 0, 3)])
 def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
     empty_all_tables()
     admin, chair = _world()
@@ -133,9 +161,17 @@ def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
             db.session.commit()
         except REFUSALS:
             db.session.rollback()
-        incremental = store.stored()
+        incremental, periods = store.stored(), store.stored_periods()
         rebuilt = compute(today_in_paris())
         assert incremental == rebuilt, step
+        # The kept phase periods say what the day-D rule over the spans says, on any day.
+        for offset in (-900, -450, -401, -10, 0, 1, 12):
+            probe = today_in_paris() + timedelta(days=offset)
+            assert sorted(db.session.execute(store.phases_on(probe)).all()) == \
+                sorted(db.session.execute(phase_on_query(probe)).all()), (step, probe)
+        store.rebuild()
+        assert store.stored_periods() == periods, step
+        db.session.rollback()
     assert len(incremental) == 3
 
 
@@ -185,3 +221,57 @@ def test_the_generator_leaves_every_startup_a_row(app, runner):
     count = db.session.scalar(select(db.func.count()).select_from(Startup))
     assert count > 600 and len(store.stored()) == count
     assert store.stored() == compute(today_in_paris())
+
+
+def _revisions() -> list[int]:
+    return [store.revision_of(_startup(index).id) for index in range(3)]
+
+
+def test_the_revision_counts_the_commits_bearing_on_each_startup_and_no_other(app):
+    """What pages keep of a startup's record is kept under its revision: every write that changes what
+    they show of it counts it up (its own records, the names it shows), writes elsewhere do not."""
+    from portfolio.governance.models import Decision, FollowUpAction
+    from portfolio.startups.models import Organisation, Sponsorship
+
+    admin, chair = _world()
+    today = today_in_paris()
+    before = _revisions()
+    startups.log_milestone(_startup(0), today, "other", "Mise en production", by=admin)
+    db.session.commit()
+    after_milestone = _revisions()
+    assert after_milestone[0] == before[0] + 1 and after_milestone[1:] == before[1:]
+
+    # The incubator's name shows on every page of its startups.
+    db.session.scalar(select(Incubator)).name = "Incubateur interministériel"
+    db.session.commit()
+    after_rename = _revisions()
+    assert all(now == then + 1 for now, then in zip(after_rename, after_milestone))
+
+    # A sponsor's name, on the startups it sponsors only.
+    dge = Organisation(slug="dge", name="Direction générale des entreprises", acronym="DGE")
+    db.session.add(Sponsorship(startup=_startup(2), organisation=dge))
+    db.session.commit()
+    sponsored = _revisions()
+    dge.acronym = "D.G.E."
+    db.session.commit()
+    assert [now - then for now, then in zip(_revisions(), sponsored)] == [0, 0, 1]
+
+    # A follow-up of a decision, and its owner's name, on the reviewed startup.
+    meeting = Meeting(kind="investment_committee", title="Comité", starts_at=datetime.combine(
+        today - timedelta(days=1), time(10), tzinfo=PARIS), status="held", source="local")
+    meeting.reviews.append(Review(startup=_startup(1), position=0))
+    db.session.add(meeting)
+    db.session.flush()
+    decision = Decision(review=meeting.reviews[0], outcome="continue_6_months")
+    db.session.add(decision)
+    db.session.commit()
+    decided = _revisions()
+    action = FollowUpAction(decision=decision, text="Publier la matrice d’impact", owner=chair,
+                            due_on=today + timedelta(days=30))
+    db.session.add(action)
+    db.session.commit()
+    followed = _revisions()
+    assert [now - then for now, then in zip(followed, decided)] == [0, 1, 0]
+    chair.name = "Présidente Durand"
+    db.session.commit()
+    assert [now - then for now, then in zip(_revisions(), followed)] == [0, 1, 0]

@@ -59,6 +59,11 @@ def _meeting_schedulers(user, obj) -> bool:
     return user.has_role("admin") or user.has_role("committee_chair")
 
 
+def _impact_certifiers(user, startup) -> bool:
+    """Who records a startup's certified impact level: admins and committee chairs, for any startup."""
+    return _meeting_schedulers(user, startup)
+
+
 def _meeting_readers(user, meeting) -> bool:
     """Admins, committee chairs, coaches (of a reviewed startup's incubator when scoped), the
     meeting's participants and the intrapreneurs of a reviewed startup. With no meeting named
@@ -127,6 +132,7 @@ POLICY: dict[str, Rule] = {
     "startup.view": _any_user,
     "startup.edit": _coaches,
     "startup.log": _coaches_and_own_intrapreneurs,
+    "startup.certify_impact": _impact_certifiers,
     "funding.view": _funding_readers,
     "funding.edit": _funding_writers,
     "startup.funding": _startup_funding_readers,

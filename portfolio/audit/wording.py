@@ -34,6 +34,7 @@ OBJECT_KINDS = {
     "indicator": "Indicateur",
     "measurement": "Mesure",
     "team_member": "Membre de l’équipe",
+    "impact_certification": "Niveau d’impact certifié",
     "convention": "Convention",
     "convention_partie": "Partie à la convention",
     "convention_obligation": "Obligation de la convention",
@@ -120,6 +121,10 @@ FIELDS = {
     "indicator": {"unit": "Unité", "allows_negative": "Valeurs négatives permises"},
     "measurement": {"indicator_id": "Indicateur", "value": "Valeur", "milestone_id": "Fait marquant"},
     "team_member": {"start": "Arrivée", "end": "Départ"},
+    "impact_certification": {
+        "level": "Niveau d’impact", "certified_on": "Date du niveau d’impact", "certified_by": "Certifié par",
+        "comment": "Commentaire", "recorded_by_id": "Enregistré par", "recorded_at": "Enregistré le",
+    },
     "convention": {
         "reference": "Référence", "title": "Intitulé", "kind": "Nature", "fund": "Fonds",
         "budget_programme": "Programme", "bop": "BOP", "legal_basis": "Visas", "purpose": "Objet",
@@ -207,7 +212,7 @@ def _value_labels() -> dict[tuple[str, str], dict[str, str]]:
     )
     from portfolio.reminders.models import CLOSE_REASONS, DELIVERY_MODES
     from portfolio.reminders.rules import RULES
-    from portfolio.startups.models import MILESTONE_KINDS
+    from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS, MILESTONE_KINDS
     from portfolio.startups.phases import PHASE_LABELS
 
     return {
@@ -215,6 +220,7 @@ def _value_labels() -> dict[tuple[str, str], dict[str, str]]:
         ("phase_span", "phase"): PHASE_LABELS,
         ("decision", "phase_change_to"): PHASE_LABELS,
         ("milestone", "kind"): MILESTONE_KINDS,
+        ("impact_certification", "level"): IMPACT_CERTIFICATION_LEVELS,
         ("convention", "kind"): CONVENTION_KINDS,
         ("convention", "status"): CONVENTION_STATUSES,
         ("convention_status_change", "status"): CONVENTION_STATUSES,

@@ -33,7 +33,9 @@ from portfolio.funding.models import (
     Obligation,
 )
 from portfolio.governance.models import Decision, FollowUpAction, Meeting, Participant, Review
-from portfolio.startups.models import Incubator, Milestone, Organisation, PhaseSpan, Sponsorship, Startup
+from portfolio.startups.models import (
+    ImpactCertification, Incubator, Milestone, Organisation, PhaseSpan, Sponsorship, Startup,
+)
 from portfolio.timeutil import PARIS, utcnow
 
 #: Per unit of scale, as in the real registry (and the issue's targets for the rest).
@@ -218,6 +220,9 @@ def generate(scale: int, seed: int = 1, progress: Callable[[str], None] = lambda
     progress("comités, revues, décisions")
     _generate_meetings(rng, scale, startup_ids, user_ids, chairs, now, report)
 
+    progress("niveaux d’impact")
+    _generate_impact_levels(seed, startup_ids, histories, chairs, now, report)
+
     db.session.add(
         AuditEvent(
             at=now, actor_id=current_actor().user_id, actor_label=current_actor().label, object_type="portfolio",
@@ -230,6 +235,27 @@ def generate(scale: int, seed: int = 1, progress: Callable[[str], None] = lambda
     progress("statuts dérivés")
     store.rebuild()
     return report
+
+
+def _generate_impact_levels(seed, startup_ids, first_days, chairs, now, report) -> None:
+    """A third of the startups published an impact matrix, some of them then had it certified, a few
+    validated: each step a row, on a later day. Drawn from their own random stream, so that the rest
+    of a seed's portfolio is what it was before impact levels existed."""
+    rng = random.Random(f"impact-{seed}")
+    rows = []
+    for startup_id, first_day in zip(startup_ids, first_days):
+        if rng.random() >= 1 / 3:
+            continue
+        steps = rng.choices([1, 2, 3], weights=[60, 30, 10])[0]
+        day = _day(rng, max(first_day, date(2024, 1, 1)), ANCHOR)
+        for level in ("published", "certified", "validated")[:steps]:
+            rows.append({
+                "startup_id": startup_id, "level": level, "certified_on": day,
+                "certified_by": None if level == "published" else "Coachs produit de la DINUM",
+                "recorded_by_id": rng.choice(chairs), "recorded_at": now,
+            })
+            day = min(day + timedelta(days=rng.randint(30, 200)), ANCHOR)
+    _insert(ImpactCertification, rows, report, "niveaux d’impact")
 
 
 def _generate_funding(rng, scale, prefix, organisation_ids, startup_ids, now, report) -> None:

@@ -2,7 +2,6 @@
 its signed document, its lines and its amendments. Each view: form -> operation -> commit ->
 flash -> redirect; invalid input or a broken rule re-renders with French errors (422), nothing saved."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.forms import ConfirmForm
@@ -22,7 +21,7 @@ from portfolio.funding.forms import (
 )
 from portfolio.funding.models import CONVENTION_STATUSES, ConventionParty, FundingLine, Obligation
 from portfolio.funding.operations import FundingError
-from portfolio.startups.models import Organisation, Startup
+from portfolio.startups.pickers import organisation_value, startup_value
 from portfolio.timeutil import today_in_paris
 
 
@@ -41,10 +40,6 @@ def _child_or_404(model, ident: int, convention):
 
 def _back(convention, anchor: str | None = None):
     return redirect(url_for("funding.convention_detail", convention_id=convention.id, _anchor=anchor))
-
-
-def _startups() -> list[Startup]:
-    return list(db.session.scalars(select(Startup).order_by(Startup.name)))
 
 
 # --- The convention itself ------------------------------------------------------------------
@@ -138,10 +133,9 @@ def document_upload(convention_id: int):
 
 def _party_form(party=None) -> PartyForm:
     form = PartyForm()
-    form.set_organisations(db.session.scalars(select(Organisation).order_by(Organisation.name)))
     if party is not None and not form.is_submitted():
         form.role.data = party.role
-        form.organisation.data = str(party.organisation_id)
+        form.organisation.data = organisation_value(party.organisation)
         for name in PartyForm.DETAILS:
             form[name].data = getattr(party, name)
     return form
@@ -150,7 +144,7 @@ def _party_form(party=None) -> PartyForm:
 def _party_values(form: PartyForm) -> dict:
     return {
         "role": form.role.data,
-        "organisation": db.session.get(Organisation, int(form.organisation.data)),
+        "organisation": form.organisation.picked,
         **{name: form[name].data for name in PartyForm.DETAILS},
     }
 
@@ -266,14 +260,13 @@ def line_form(convention_id: int, line_id: int | None = None):
     convention = queries.load_convention(convention_id)
     line = _child_or_404(FundingLine, line_id, convention) if line_id is not None else None
     form = LineForm()
-    form.set_startups(_startups())
     if not form.is_submitted():
         if line is None:
             form.fiscal_year.data = (convention.signed_on or today_in_paris()).year
             form.uo.data = convention.uo
         else:
             base = operations.base_amount(line)
-            form.startup.data, form.fiscal_year.data = str(line.startup_id), line.fiscal_year
+            form.startup.data, form.fiscal_year.data = startup_value(line.startup), line.fiscal_year
             form.ae.data, form.cp.data = amount_text(base.ae), amount_text(base.cp)
             for name in LineForm.TEXTS:
                 form[name].data = getattr(line, name)
@@ -282,7 +275,7 @@ def line_form(convention_id: int, line_id: int | None = None):
         if line is not None:
             concurrency.check(line, form)
         values = {
-            "startup": db.session.get(Startup, int(form.startup.data)),
+            "startup": form.startup.picked,
             "fiscal_year": form.fiscal_year.data,
             "ae": form.ae.amount,
             "cp": form.cp.amount,
@@ -317,7 +310,7 @@ def _fill_from_amendment(form, convention, amendment) -> None:
 @requires("funding.edit")
 def amendment_add(convention_id: int):
     convention = queries.load_convention(convention_id, full=True)
-    form = amendment_form_for(convention.lines, _startups(), operations.next_amendment_number(convention))
+    form = amendment_form_for(convention.lines, operations.next_amendment_number(convention))
     if not form.is_submitted():
         form.signed_on.data = today_in_paris()
         if concurrency.showing_stored() and convention.amendments:  # the conflict page: the one recorded meanwhile
@@ -326,18 +319,13 @@ def amendment_add(convention_id: int):
     if form.validate_on_submit():
         concurrency.check(convention, form)
         try:
-            new_lines = [
-                {key: value for key, value in values.items() if key != "startup_id"}
-                | {"startup": db.session.get(Startup, values["startup_id"])}
-                for values in form.new_lines()
-            ]
             recorded = operations.record_amendment(
                 convention,
                 number=form.number.data,
                 signed_on=form.signed_on.data,
                 description=form.description.data,
                 changes=[operations.LineChange(line, ae, cp) for line, ae, cp in form.changes()],
-                new_lines=new_lines,
+                new_lines=form.new_lines(),
             )
         except FundingError as error:
             return _failed("funding/amendment_form.html", error, **context)

@@ -17,8 +17,12 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 from portfolio.forms import LONG_TEXT, REQUIRED, Form, bounded, choices
 from portfolio.funding.amounts import AmountError, parse_amount
 from portfolio.funding.models import CONVENTION_KINDS, CONVENTION_STATUSES, OBLIGATION_KINDS, PARTY_ROLES
+from portfolio.startups.pickers import OrganisationPicker, StartupPicker
 
 YEAR_MESSAGE = "Indiquez l’exercice : une année, par exemple 2020."
+#: What the startup and organisation pickers say beneath their label.
+STARTUP_HINT = "Tapez quelques lettres de son nom, puis choisissez-la ; ou saisissez son nom complet ou son identifiant."
+ORGANISATION_HINT = "Tapez quelques lettres de son nom ou de son sigle, puis choisissez-la ; ou saisissez son nom, son sigle ou son identifiant."
 
 
 class AmountField(StringField):
@@ -100,7 +104,9 @@ class PartyForm(Form):
     role = SelectField(
         "Rôle", choices=choices(PARTY_ROLES.items(), empty="— Choisir —"), validators=[DataRequired("Choisissez le rôle.")]
     )
-    organisation = SelectField("Organisation", validators=[DataRequired("Choisissez l’organisation.")])
+    organisation = OrganisationPicker(
+        "Organisation", validators=[DataRequired("Choisissez l’organisation."), bounded()], description=ORGANISATION_HINT
+    )
     address = _text("Adresse", 500)
     representative_name = _text("Représentée par (nom)", 200)
     representative_title = _text("Qualité du représentant", 300)
@@ -108,11 +114,6 @@ class PartyForm(Form):
     signatory_title = _text("Qualité du signataire", 300)
 
     DETAILS = ("address", "representative_name", "representative_title", "signatory_name", "signatory_title")
-
-    def set_organisations(self, organisations) -> None:
-        self.organisation.choices = choices(
-            [(organisation.id, str(organisation)) for organisation in organisations], empty="— Choisir —"
-        )
 
 
 class ObligationForm(Form):
@@ -138,7 +139,7 @@ class DocumentForm(Form):
 
 
 class LineForm(Form):
-    startup = SelectField("Startup", validators=[DataRequired("Choisissez la startup financée.")])
+    startup = StartupPicker("Startup", validators=[DataRequired("Choisissez la startup financée."), bounded()], description=STARTUP_HINT)
     fiscal_year = IntegerField(
         "Exercice", validators=[InputRequired(YEAR_MESSAGE), NumberRange(2000, 2100, YEAR_MESSAGE)]
     )
@@ -151,9 +152,6 @@ class LineForm(Form):
     paaf = _text("PAAF", 60)
 
     TEXTS = ("label", "direction", "uo", "activite", "paaf")
-
-    def set_startups(self, startups) -> None:
-        self.startup.choices = choices([(startup.id, startup.name) for startup in startups], empty="— Choisir —")
 
 
 #: How many new lines one amendment form offers.
@@ -197,23 +195,21 @@ class AmendmentForm(Form):
         return [(line, ae.amount, cp.amount) for line, ae, cp in self.line_fields if ae.amount is not None or cp.amount is not None]
 
     def new_lines(self) -> list[dict]:
-        """The filled new-line slots, as the values `add_line` takes (startup as its id)."""
+        """The filled new-line slots, as the values `add_line` takes."""
         lines = []
         for slot in self.new_slots:
-            if not (slot["startup"].data or "").strip():
+            if slot["startup"].picked is None:
                 continue
             lines.append({
-                "startup_id": int(slot["startup"].data), "fiscal_year": slot["fiscal_year"].data,
+                "startup": slot["startup"].picked, "fiscal_year": slot["fiscal_year"].data,
                 "ae": slot["ae"].amount, "cp": slot["cp"].amount,
                 **{name: slot[name].data for name in LineForm.TEXTS},
             })
         return lines
 
 
-def amendment_form_for(lines, startups, next_number: int) -> AmendmentForm:
-    """An amendment form with amount fields for `lines` and new-line slots choosing among `startups`."""
-    startup_choices = choices([(startup.id, startup.name) for startup in startups], empty="— Aucune —")
-
+def amendment_form_for(lines, next_number: int) -> AmendmentForm:
+    """An amendment form with amount fields for `lines` and NEW_LINE_SLOTS new-line slots."""
     class BoundAmendmentForm(AmendmentForm):
         pass
 
@@ -222,7 +218,7 @@ def amendment_form_for(lines, startups, next_number: int) -> AmendmentForm:
         setattr(BoundAmendmentForm, f"cp_{line.id}", AmountField(f"Nouveaux CP — {line.startup.name} {line.fiscal_year}"))
     for n in range(1, NEW_LINE_SLOTS + 1):
         prefix = f"new{n}_"
-        setattr(BoundAmendmentForm, prefix + "startup", SelectField(f"Startup (nouvelle ligne {n})", choices=startup_choices, validators=[Optional()]))
+        setattr(BoundAmendmentForm, prefix + "startup", StartupPicker(f"Startup (nouvelle ligne {n})", validators=[Optional(), bounded()], description=STARTUP_HINT))
         setattr(BoundAmendmentForm, prefix + "fiscal_year", IntegerField("Exercice", validators=[Optional(), NumberRange(2000, 2100, YEAR_MESSAGE)]))
         setattr(BoundAmendmentForm, prefix + "ae", AmountField("AE"))
         setattr(BoundAmendmentForm, prefix + "cp", AmountField("CP"))
@@ -248,9 +244,8 @@ class ConventionFilterForm(Form):
 
     status = SelectField("Statut", choices=choices(CONVENTION_STATUSES.items(), empty="Tous"), validators=[Optional()])
     year = SelectField("Exercice", validators=[Optional()])
-    startup = SelectField("Startup", validators=[Optional()])
+    startup = StartupPicker("Startup financée", validators=[Optional(), bounded()], description="Son nom ou son identifiant.")
 
-    def set_choices(self, years, startups) -> None:
+    def set_choices(self, years) -> None:
         self.year.choices = choices([(year, str(year)) for year in years], empty="Tous")
-        self.startup.choices = choices([(startup.slug, startup.name) for startup in startups], empty="Toutes")
 

@@ -177,11 +177,6 @@ def funded_years() -> list[int]:
     return list(db.session.scalars(select(FundingLine.fiscal_year).distinct().order_by(FundingLine.fiscal_year)))
 
 
-def funded_startups() -> list[Startup]:
-    funded = exists().where(FundingLine.startup_id == Startup.id)
-    return list(db.session.scalars(select(Startup).where(funded).order_by(Startup.name)))
-
-
 def export_lines(status: str | None = None) -> list[FundingLine]:
     """Every line (of the conventions in `status` when given), in convention then annex order,
     with what the lines CSV shows."""

@@ -5,9 +5,11 @@ The writing pages are in `edit_views` (same blueprint)."""
 from datetime import date
 
 from flask import Response, abort, current_app, render_template, request, send_file
+from flask_login import current_user
 
 from portfolio.accounts.access import requires
-from portfolio.core import exports
+from portfolio.accounts.permissions import can
+from portfolio.core import exports, fragments
 from portfolio.extensions import db
 from portfolio.funding import exports as funding_exports, queries
 from portfolio.funding.forms import ConventionFilterForm
@@ -21,7 +23,7 @@ from portfolio.funding import documents
 from portfolio.funding.documents import document_file
 from portfolio.funding.view_support import as_of_day
 from portfolio.funding.warnings import WARNING_KINDS, all_warnings, convention_warnings
-from portfolio.startups.models import Startup
+from portfolio.status import store
 from portfolio.timeutil import today_in_paris
 
 
@@ -45,15 +47,12 @@ def _install_labels(state) -> None:
 @requires("funding.view")
 def convention_list():
     form = ConventionFilterForm(request.args)
-    form.set_choices(queries.funded_years(), queries.funded_startups())
+    form.set_choices(queries.funded_years())
     valid = form.validate()
-    startup = None
-    if valid and form.startup.data:
-        startup = db.session.scalar(db.select(Startup).where(Startup.slug == form.startup.data))
     statement = queries.convention_list(
         status=form.status.data if valid else None,
         year=int(form.year.data) if valid and form.year.data else None,
-        startup=startup,
+        startup=form.startup.picked if valid else None,
     )
     page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     today = today_in_paris()
@@ -70,22 +69,33 @@ def convention_list():
 
 @requires("funding.view")
 def convention_detail(convention_id: int):
-    convention = queries.load_convention(convention_id, full=True)
+    convention = queries.load_convention(convention_id)
     day, error = as_of_day()
     today = today_in_paris()
-    role_order = list(PARTY_ROLES)
-    html = render_template(
-        "funding/detail.html",
-        convention=convention,
-        day=day,
-        today=today,
-        day_error=error,
-        parties=sorted(convention.parties, key=lambda party: (role_order.index(party.role), party.id)),
-        lines=queries.line_views(convention, day),
-        totals=queries.totals_on(convention.lines, day),
-        warnings=convention_warnings(convention, today),
-        events=queries.convention_events(convention),
-    )
+    may_edit = can(current_user, "funding.edit")
+
+    def render() -> str:
+        full = queries.load_convention(convention_id, full=True)
+        role_order = list(PARTY_ROLES)
+        return fragments.rendered(
+            "funding/_detail_body.html",
+            convention=full,
+            day=day,
+            today=today,
+            day_error=error,
+            may_edit=may_edit,
+            parties=sorted(full.parties, key=lambda party: (role_order.index(party.role), party.id)),
+            lines=queries.line_views(full, day),
+            totals=queries.totals_on(full.lines, day),
+            warnings=convention_warnings(full, today),
+            events=queries.convention_events(full),
+        )
+
+    # Kept under the convention's revision (every commit changing its record counts it up), the
+    # days it is read on and what the reader may do (portfolio.core.fragments).
+    key = ("convention-page", convention.id, store.record_revision("convention", convention.id), day, today, error,
+           may_edit)
+    html = render_template("funding/detail.html", convention=convention, body=fragments.kept().get(key, render))
     return (html, 422) if error else html
 
 

@@ -11,7 +11,7 @@ from portfolio.forms import choices
 from portfolio.governance import decisions, operations
 from portfolio.governance.forms import ParticipantForm, ReviewForm, attendance_form_for
 from portfolio.governance.models import Participant
-from portfolio.governance.queries import account_choices, startup_choices
+from portfolio.governance.queries import account_choices
 from portfolio.governance.view_support import (
     before_meeting_day,
     confirm_page,
@@ -20,7 +20,6 @@ from portfolio.governance.view_support import (
     meeting_url,
     rule_broken,
 )
-from portfolio.startups.models import Startup
 from portfolio.timeutil import today_in_paris
 
 
@@ -82,16 +81,12 @@ def review_add(meeting_id: int):
     meeting = managed_meeting(meeting_id)
     form = ReviewForm()
     today = today_in_paris()
-    form.startup.choices = choices(
-        startup_choices(today, exclude={review.startup_id for review in meeting.reviews}),
-        empty="— Choisir une startup —",
-    )
     context = {"form": form, "meeting": meeting}
     if form.validate_on_submit():
-        startup = db.session.get(Startup, int(form.startup.data))
         try:
             review = operations.add_review(
-                meeting, startup, form.presentation.data, form.questions.data, form.deliberation.data, today=today
+                meeting, form.startup.picked, form.presentation.data, form.questions.data, form.deliberation.data,
+                today=today,
             )
         except operations.GovernanceError as error:
             return failed("governance/review_form.html", error, **context)

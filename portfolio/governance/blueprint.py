@@ -31,7 +31,8 @@ governance.add_url_rule("/reviews/<int:review_id>/decision", methods=["GET", "PO
 governance.add_url_rule("/reviews/<int:review_id>/validate", methods=["GET", "POST"], view_func=review_views.decision_validate)
 governance.add_url_rule("/follow-ups/<int:action_id>/status", methods=["POST"], view_func=review_views.follow_up_status)
 governance.add_url_rule("/reviews/<int:review_id>/health", methods=["GET", "POST"], view_func=review_views.review_health)
-governance.app_context_processor(views.governance_labels)
+# A global, not a context processor: fragments rendered from their values alone read it too.
+governance.record_once(lambda state: state.app.jinja_env.globals.update(governance_labels=views.LABELS))
 governance.add_url_rule("/meetings", view_func=views.meeting_list)
 governance.add_url_rule("/meetings/new", methods=["GET", "POST"], view_func=views.meeting_schedule)
 governance.add_url_rule("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"], view_func=views.meeting_edit)

@@ -11,13 +11,17 @@ milestones, measurements or funding lines: one statement per relation, never one
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Collection
 
 from flask import abort
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portfolio.accounts.permissions import can
 from portfolio.extensions import db
 from portfolio.funding import consumption
+from portfolio.funding.charts import Bar, consumption_chart
 from portfolio.funding.models import Convention, FundingLine
 from portfolio.funding.queries import Amounts, amounts_on
 from portfolio.governance.models import (
@@ -34,7 +38,7 @@ from portfolio.governance.operations import ordered_reviews
 from portfolio.governance.schedule import portfolio_schedule
 from portfolio.startups import phases
 from portfolio.startups.models import Indicator, Measurement, Milestone, Sponsorship, Startup, TeamMember
-from portfolio.startups.startup_page import duration_fr
+from portfolio.startups.startup_page import Chart, charts, duration_fr
 from portfolio.status import store
 from portfolio.timeutil import to_paris, utcnow
 
@@ -59,11 +63,12 @@ def _startup_options(path):
 
 
 def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
-    """The meeting (404 otherwise); `full` loads its participants and reviews with all a dossier shows."""
+    """The meeting (404 otherwise), its participants and reviews; `full` loads all a dossier shows
+    (again when the session already holds the meeting)."""
     statement = select(Meeting).where(Meeting.id == meeting_id)
     reviews = selectinload(Meeting.reviews)
     if full:
-        statement = statement.options(
+        statement = statement.execution_options(populate_existing=True).options(
             joinedload(Meeting.chair),
             selectinload(Meeting.participants).joinedload(Participant.user),
             *_startup_options(reviews.joinedload(Review.startup)),
@@ -72,7 +77,10 @@ def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
         )
     else:
         statement = statement.options(
-            selectinload(Meeting.participants), reviews.selectinload(Review.startup).selectinload(Startup.phase_spans)
+            joinedload(Meeting.chair),
+            selectinload(Meeting.participants),
+            reviews.joinedload(Review.startup).selectinload(Startup.phase_spans),
+            reviews.joinedload(Review.preparation),
         )
     meeting = db.session.scalar(statement)
     if meeting is None:
@@ -238,6 +246,11 @@ class Dossier:
     past_reviews: list[PastReview]
     funding: Funding
     preparation_gaps: list[str]
+    #: Whether the pack's reader may read the startup's funding (otherwise `funding` is empty).
+    funding_readable: bool = True
+    #: Each indicator's chart (as on the startup page), and the funding's consumed-vs-granted chart.
+    indicator_charts: list[Chart] = field(default_factory=list)
+    consumption_chart: Markup | None = None
 
     @property
     def startup(self) -> Startup:
@@ -330,12 +343,39 @@ def _trends(startup: Startup, since: date | None) -> list[IndicatorTrend]:
     return trends
 
 
-def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
-    """One dossier per review, in agenda order; `meeting` loaded with load_meeting(full=True)."""
+def readable_funding(reader, meeting: Meeting) -> frozenset[int]:
+    """The reviewed startups whose funding `reader` may read (`startup.funding`); none for an
+    outside guest without an account (None). A pack shows `reader` the funding of these only: the
+    rest of the pack is for every reader of the meeting."""
+    return frozenset(
+        review.startup_id for review in meeting.reviews if reader is not None and can(reader, "startup.funding", review.startup)
+    )
+
+
+def _consumption_chart(funding: Funding, chart_id: str) -> Markup | None:
+    """The funding domain's consumed-vs-granted chart: a group of bars per convention, then the total;
+    for a startup funded by one convention, that convention's bars alone (they are the total, and
+    each text of a chart costs the PDF some milliseconds)."""
+    if not funding:
+        return None
+
+    def bar(label: str, envelope: consumption.Envelope) -> Bar:
+        return Bar(label, envelope.granted_ae, envelope.committed_ae, envelope.granted_cp, envelope.paid_cp)
+
+    if len(funding.conventions) == 1:
+        return consumption_chart([], bar(funding.conventions[0].convention.reference, funding.total), chart_id)
+    bars = [bar(part.convention.reference, part.envelope) for part in funding.conventions]
+    return consumption_chart(bars, bar("Total", funding.total), chart_id)
+
+
+def dossiers(meeting: Meeting, today: date, funding_of: Collection[int] | None = None) -> list[Dossier]:
+    """One dossier per review, in agenda order; `meeting` loaded with load_meeting(full=True). The
+    funding of the startups in `funding_of` only (`readable_funding`), of every one when None."""
     items = agenda(meeting)
     startup_ids = [item.review.startup_id for item in items]
+    readable = set(startup_ids) if funding_of is None else set(funding_of) & set(startup_ids)
     past = _past_reviews(meeting, startup_ids)
-    funding = _funding(startup_ids, today)
+    funding = _funding(sorted(readable), today)
     statuses = store.statuses_of(startup_ids)
     committees = {row.startup_id: row for row in portfolio_schedule(today, startup_ids=startup_ids)}
     result = []
@@ -344,6 +384,7 @@ def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
         previous = past.get(startup.id, [])
         last = previous[0].day if previous else None
         status = statuses.get(startup.id)
+        startup_funding = funding.get(startup.id, Funding())
         current = phases.Span(status.phase, status.phase_since) if status is not None and status.phase else None
         result.append(
             Dossier(
@@ -366,8 +407,11 @@ def dossiers(meeting: Meeting, today: date) -> list[Dossier]:
                 ),
                 trends=_trends(startup, last),
                 past_reviews=previous,
-                funding=funding.get(startup.id, Funding()),
+                funding=startup_funding,
                 preparation_gaps=preparation_gaps(item.review.preparation) if item.review.preparation else [],
+                funding_readable=startup.id in readable,
+                indicator_charts=[chart for chart in charts(startup) if chart.indicator.measurements],
+                consumption_chart=_consumption_chart(startup_funding, f"consommation-{item.review.id}"),
             )
         )
     return result

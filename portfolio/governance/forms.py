@@ -35,14 +35,17 @@ from portfolio.governance.models import (
     IMPACT_CRITERIA,
     IMPACT_LEVELS,
     MEETING_KINDS,
+    MEETING_STATUSES,
     PARTICIPANT_ROLES,
 )
 from portfolio.governance.operations import MAX_SLOT_MINUTES
 from portfolio.startups.phases import PHASE_LABELS
+from portfolio.startups.pickers import StartupPicker
 from portfolio.validation import WebLink
 
 EMAIL = "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.gouv.fr."
 SLOT = f"Saisissez un nombre de minutes entre 0 et {MAX_SLOT_MINUTES}."
+DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2026-03-31)."
 REASON_HINT = "La réunion est clôturée : cette correction est un amendement, gardé dans l’historique avec son motif."
 
 
@@ -122,8 +125,14 @@ class SlotsForm(Form):
     deliberation = _slot("Délibération (minutes)", "deliberation")
 
 
+#: What a startup picker says beneath its label.
+STARTUP_HINT = "Tapez quelques lettres de son nom, puis choisissez-la ; ou saisissez son nom complet ou son identifiant."
+
+
 class ReviewForm(SlotsForm):
-    startup = SelectField("Startup", validators=[DataRequired("Choisissez la startup à examiner.")])
+    startup = StartupPicker(
+        "Startup", validators=[DataRequired("Choisissez la startup à examiner."), bounded()], description=STARTUP_HINT
+    )
 
 
 class MoveForm(Form):
@@ -239,3 +248,55 @@ def attendance_form_for(participants, **kwargs):
     form = AttendanceForm(**kwargs)
     form.presence_fields = [(participant, form[f"present_{participant.id}"]) for participant in participants]
     return form
+
+
+class MeetingFilterForm(Form):
+    """The meetings list's GET parameters (no CSRF token): a period, a kind, a status, a startup.
+    An unknown value, a date that is none or a period that ends before it starts: a French error."""
+
+    class Meta:
+        csrf = False
+
+    since = DateField("Du", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
+    until = DateField("Au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
+    kind = SelectField("Type", choices=choices(MEETING_KINDS.items(), empty="Tous les types"), validate_choice=False)
+    status = SelectField(
+        "Statut", choices=choices(MEETING_STATUSES.items(), empty="Tous les statuts"), validate_choice=False
+    )
+    # No hint beneath the label: the filters' fields stay aligned (the type-ahead speaks for itself).
+    startup = StartupPicker("Startup examinée", validators=[Optional(), bounded()])
+
+    #: The parameters the list reads (the pages' links keep them).
+    PARAMETERS = ("since", "until", "kind", "status", "startup")
+
+    @staticmethod
+    def _known(field, message: str) -> None:
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(message.format(value=field.data))
+
+    def validate_kind(self, field):
+        self._known(field, "Type inconnu : « {value} ». Choisissez un type de la liste.")
+
+    def validate_status(self, field):
+        self._known(field, "Statut inconnu : « {value} ». Choisissez un statut de la liste.")
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(
+                f"La fin de la période ({field.data:%d/%m/%Y}) précède son début ({self.since.data:%d/%m/%Y})."
+            )
+
+    @property
+    def filtering(self) -> bool:
+        """Whether any filter is set."""
+        return any(self[name].data for name in self.PARAMETERS)
+
+    def values(self) -> dict:
+        """The filters as `queries.filtered_meetings` takes them (a valid form only)."""
+        return {
+            "since": self.since.data,
+            "until": self.until.data,
+            "kind": self.kind.data or None,
+            "status": self.status.data or None,
+            "startup": self.startup.picked,
+        }

@@ -7,11 +7,11 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from portfolio.accounts.access import requires
-from portfolio.core import exports
+from portfolio.core import exports, fragments
 from portfolio.core.exports import Column, Table
-from portfolio.forms import Form, choices
+from portfolio.forms import Form, bounded, choices
 from portfolio.governance import doctrine, schedule
-from portfolio.startups.portfolio import incubator_choices
+from portfolio.startups.pickers import IncubatorPicker
 from portfolio.timeutil import today_in_paris
 
 
@@ -38,13 +38,12 @@ class NextCommitteesFilterForm(Form):
         csrf = False
 
     status = SelectField("Statut", choices=[], validate_choice=False)
-    incubator = SelectField("Incubateur", choices=[], validate_choice=False)
+    incubator = IncubatorPicker("Incubateur", validators=[Optional(), bounded()])
     on = DateField("Au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
 
     def __init__(self, formdata):
         super().__init__(formdata)
         self.status.choices = choices(doctrine.STATUSES.items(), empty="Tous les statuts")
-        self.incubator.choices = choices(incubator_choices(), empty="Tous les incubateurs")
 
     @staticmethod
     def _known(field, message: str) -> None:
@@ -54,8 +53,9 @@ class NextCommitteesFilterForm(Form):
     def validate_status(self, field):
         self._known(field, "Statut inconnu : « {value} ». Choisissez un statut de la liste.")
 
-    def validate_incubator(self, field):
-        self._known(field, "Incubateur inconnu : « {value} ». Choisissez un incubateur de la liste.")
+
+def _incubator(form: NextCommitteesFilterForm) -> str | None:
+    return form.incubator.picked.slug if form.incubator.picked else None
 
 
 class ListPagination(Pagination):
@@ -79,7 +79,7 @@ def _read_filters() -> NextCommitteesFilterForm:
 
 def _selection(form: NextCommitteesFilterForm):
     """(rows under the incubator filter, counts per status of those rows, rows of the chosen status)."""
-    rows = schedule.portfolio_schedule(form.on.data, incubator=form.incubator.data or None)
+    rows = schedule.portfolio_schedule(form.on.data, incubator=_incubator(form))
     counts = schedule.status_counts(rows)
     if form.status.data:
         rows = [row for row in rows if row.status == form.status.data]
@@ -99,7 +99,7 @@ def next_committees():
         return render_template("governance/next_committees.html", form=form, page=None), 400
     per_page = current_app.config["PAGE_SIZE"]
     if form.on.data == today_in_paris():
-        counts, page = schedule.today_page(form.incubator.data or None, form.status.data or None, per_page)
+        counts, page = schedule.today_page(_incubator(form), form.status.data or None, per_page)
     else:
         counts, rows = _selection(form)
         page = ListPagination(rows=rows, per_page=per_page, max_per_page=None, error_out=False)
@@ -107,6 +107,8 @@ def next_committees():
         "governance/next_committees.html",
         form=form,
         page=page,
+        # Each row kept under its values: rendered again only once its situation changed.
+        rows=[fragments.render("governance/_next_row.html", row, row=row) for row in page.items],
         counts=counts,
         statuses=doctrine.STATUSES,
         on=form.on.data,

@@ -2,20 +2,26 @@
 then one e-mail per participant, the PDF attached up to PACK_ATTACHMENT_MAX_BYTES, a link to it
 above, through the configured mail backend.
 
+Each participant receives the pack they may read, not the sender's: the participants are grouped by
+the sections they may read (`audiences`: the startups whose funding they may read, as their account
+may; none for a guest without an account), and the PDF is rendered once per group.
+
 The caller claims the sending first (`send_pack`) and commits the claim; only then does
 `deliver` send, so a retry never sends twice."""
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, url_for
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
+from portfolio.accounts.models import User
 from portfolio.audit.tracking import described
 from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.governance import doctrine, operations
-
+from portfolio.governance.dossier import readable_funding
 from portfolio.governance.models import Meeting
-from portfolio.governance.pack_pdf import pack_filename
+from portfolio.governance.pack_pdf import pack_filename, pack_pdf
 from portfolio.reminders.mail import Attachment, MailError, Message, configured_backend
 from portfolio.timeutil import to_paris, utcnow
 
@@ -84,16 +90,56 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-def deliver(meeting: Meeting, recipients: list[str], pdf: bytes) -> list[str]:
-    """Send the pack to each address; returns the addresses whose delivery failed."""
+@dataclass(frozen=True)
+class Audience:
+    """Recipients who may read the same sections of the pack, and so receive the same PDF."""
+
+    #: The reviewed startups whose funding they may read.
+    funding_of: frozenset[int]
+    #: One of them, as whom the PDF is rendered (None: guests without an account).
+    reader: User | None
+    addresses: tuple[str, ...]
+
+
+def _accounts(meeting: Meeting, recipients: list[str]) -> dict[str, User]:
+    """The account of each address: the participant's own, or the account with that e-mail address
+    (a guest invited by address who has one). Addresses without an account are guests."""
+    accounts = {
+        participant.email.lower(): participant.user
+        for participant in meeting.participants
+        if participant.email and participant.user is not None
+    }
+    unknown = [address for address in recipients if address not in accounts]
+    if unknown:
+        for user in db.session.scalars(select(User).where(func.lower(User.email).in_(unknown))):
+            accounts.setdefault(user.email.lower(), user)
+    return accounts
+
+
+def audiences(meeting: Meeting, recipients: list[str]) -> list[Audience]:
+    """The recipients grouped by the sections of the pack they may read, in the recipients' order."""
+    accounts = _accounts(meeting, recipients)
+    groups: dict[frozenset[int], tuple[User | None, list[str]]] = {}
+    for address in recipients:
+        account = accounts.get(address)
+        key = readable_funding(account, meeting)
+        groups.setdefault(key, (account, []))[1].append(address)
+    return [Audience(key, reader, tuple(addresses)) for key, (reader, addresses) in groups.items()]
+
+
+def deliver(meeting: Meeting, recipients: list[str], today: date) -> list[str]:
+    """Send the pack to each address, rendered once per audience as its readers may read it (the
+    meeting loaded with `load_meeting`); returns the addresses whose delivery failed."""
     backend, failed = configured_backend(), []
     try:
-        for message in pack_messages(meeting, recipients, pdf):
-            try:
-                backend.send(message)
-            except MailError:
-                current_app.logger.exception("pack of meeting %s not delivered to %s", meeting.id, message.to)
-                failed.append(message.to)
+        for audience in audiences(meeting, recipients):
+            pdf = pack_pdf(meeting, today, audience.reader)
+            for message in pack_messages(meeting, list(audience.addresses), pdf):
+                try:
+                    backend.send(message)
+                except MailError:
+                    current_app.logger.exception("pack of meeting %s not delivered to %s", meeting.id, message.to)
+                    failed.append(message.to)
     finally:
         backend.close()
     return failed

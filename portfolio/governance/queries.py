@@ -1,6 +1,7 @@
 """Reading meetings: the ones a person may see (the same rule as `meeting.view`, in SQL, for the
-paginated list), in the order the list shows them, the choices the governance forms offer, and what
-the homes show (an intrapreneur's reviews to prepare, a chair's meetings, packs and decisions)."""
+paginated list), in the order the list shows them, narrowed by the list's filters, the choices the
+governance forms offer, and what the homes show (an intrapreneur's reviews to prepare, a chair's
+meetings, packs and decisions)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +15,6 @@ from portfolio.extensions import db
 from portfolio.governance.doctrine import pack_due_on
 from portfolio.governance.dossier import preparation_gaps, preparation_status
 from portfolio.governance.models import Decision, Meeting, Participant, Review
-from portfolio.startups import phases
 from portfolio.startups.models import CoIncubation, Startup
 from portfolio.timeutil import paris_day_start, to_paris, utcnow
 
@@ -60,6 +60,29 @@ def visible_meetings(user) -> Select:
     )
 
 
+def filtered_meetings(
+    statement: Select,
+    since: date | None = None,
+    until: date | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    startup: Startup | None = None,
+) -> Select:
+    """`statement` (meetings) narrowed to those held from `since` to `until` (days in Paris, both
+    included), of a kind, in a status, or reviewing a startup."""
+    if since is not None:
+        statement = statement.where(Meeting.starts_at >= paris_day_start(since))
+    if until is not None:
+        statement = statement.where(Meeting.starts_at < paris_day_start(until + timedelta(days=1)))
+    if kind:
+        statement = statement.where(Meeting.kind == kind)
+    if status:
+        statement = statement.where(Meeting.status == status)
+    if startup is not None:
+        statement = statement.where(exists().where(Review.meeting_id == Meeting.id, Review.startup_id == startup.id))
+    return statement
+
+
 def chair_choices() -> list[tuple[int, str]]:
     """Active accounts that may preside: committee chairs."""
     statement = (
@@ -74,21 +97,6 @@ def account_choices(exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
     statement = select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.id)
     return [
         (user_id, f"{name} <{email}>") for user_id, name, email in db.session.execute(statement) if user_id not in exclude
-    ]
-
-
-def startup_choices(today: date, exclude: set[int] = frozenset()) -> list[tuple[int, str]]:
-    """Every startup with its phase today; a stopped one is offered (and refused with the reason)."""
-    current = phases.phase_on_query(today).subquery()
-    rows = db.session.execute(
-        select(Startup.id, Startup.name, current.c.phase)
-        .outerjoin(current, current.c.startup_id == Startup.id)
-        .order_by(Startup.name, Startup.id)
-    ).all()
-    return [
-        (startup_id, f"{name} — {phases.label(phase) if phase else 'sans phase'}")
-        for startup_id, name, phase in rows
-        if startup_id not in exclude
     ]
 
 

@@ -1,13 +1,13 @@
-"""Meeting pages: the list, scheduling, the meeting page (agenda with its times, participants,
-preparations, pack, attendance, decisions, closing), the printable pack, cancelling and
-closing. On the same blueprint, the meeting's participants, agenda and attendance are in
+"""Meeting pages: the list (filtered by period, kind, status and startup), scheduling, the
+meeting page (agenda with its times, participants, preparations, pack, attendance, decisions,
+closing), the printable pack, cancelling and closing. On the same blueprint, the meeting's participants, agenda and attendance are in
 `agenda_views`, and the pages of one review (preparation, minutes, decision, validation,
 follow-ups) in `review_views`.
 
 Each view: load, check the object-level rule, form -> operation -> commit -> flash ->
 redirect; an invalid form or a broken rule re-renders with French errors (422), nothing saved."""
 
-from flask import current_app, flash, make_response, redirect, render_template
+from flask import current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 
 from portfolio.accounts.access import authorize, requires
@@ -37,7 +37,8 @@ from portfolio.governance.models import (
     MEETING_STATUSES,
     PARTICIPANT_ROLES,
 )
-from portfolio.governance.queries import visible_meetings
+from portfolio.governance.forms import MeetingFilterForm
+from portfolio.governance.queries import filtered_meetings, visible_meetings
 from portfolio.governance.view_support import (
     before_meeting_day,
     confirm_page,
@@ -67,17 +68,17 @@ LABELS = {
 }
 
 
-def governance_labels():
-    return {"governance_labels": LABELS}
-
-
 # --- List and scheduling -------------------------------------------------------------------
 
 
 @requires("meeting.view")
 def meeting_list():
-    page = db.paginate(visible_meetings(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("governance/meeting_list.html", page=page)
+    form = MeetingFilterForm(request.args)
+    if not form.validate():
+        return render_template("governance/meeting_list.html", form=form, page=None), 422
+    statement = filtered_meetings(visible_meetings(current_user), **form.values())
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("governance/meeting_list.html", form=form, page=page)
 
 
 @requires("meeting.schedule")
@@ -155,16 +156,16 @@ def meeting_detail(meeting_id: int):
 
 @requires("meeting.view")
 def pack(meeting_id: int):
-    meeting, today = load_meeting(meeting_id, full=True), today_in_paris()
+    meeting, today = load_meeting(meeting_id), today_in_paris()
     authorize("meeting.view", meeting)
-    return render_template("governance/pack.html", **pack_context(meeting, today))
+    return render_template("governance/pack.html", **pack_context(meeting, today, current_user))
 
 
 @requires("meeting.view")
 def pack_pdf(meeting_id: int):
-    meeting = load_meeting(meeting_id, full=True)
+    meeting = load_meeting(meeting_id)
     authorize("meeting.view", meeting)
-    response = make_response(pack_pdf_bytes(meeting, today_in_paris()))
+    response = make_response(pack_pdf_bytes(meeting, today_in_paris(), current_user))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{pack_filename(meeting)}"'
     return response
@@ -192,8 +193,8 @@ def pack_send(meeting_id: int):
             return rule_broken(meeting, error, "dossier")
         # The claim is committed before any e-mail leaves: a retry cannot send twice.
         db.session.commit()
-        pdf = pack_pdf_bytes(load_meeting(meeting.id, full=True), today_in_paris())
-        failed = pack_mail.deliver(meeting, recipients, pdf)
+        # Each participant receives the pack they may read (rendered once per audience).
+        failed = pack_mail.deliver(load_meeting(meeting.id), recipients, today_in_paris())
         db.session.commit()
         sent = len(recipients) - len(failed)
         flash(f"Dossier envoyé par courriel à {counted(sent, 'destinataire')}.", "success")

@@ -16,6 +16,7 @@ from portfolio.forms import DESCRIPTION_TEXT, LONG_TEXT, REQUIRED, Form, bounded
 from portfolio.startups.models import MILESTONE_KINDS
 from portfolio.startups.operations import StartupError, parse_value
 from portfolio.startups.phases import PHASE_LABELS
+from portfolio.startups.pickers import OrganisationPicker
 from portfolio.validation import LINK_LENGTH, LINK_MESSAGE, WebLink
 
 LINK = LINK_MESSAGE
@@ -37,7 +38,11 @@ class StartupForm(Form):
     description = TextAreaField("Description : le problème, la solution", validators=[Optional(), bounded(DESCRIPTION_TEXT)])
     incubator = SelectField("Incubateur principal", validators=[DataRequired("Choisissez l’incubateur principal.")])
     co_incubators = SelectMultipleField("Co-incubateurs", validators=[Optional()])
-    porteur = SelectField("Porteur (administration)", validators=[Optional()])
+    porteur = OrganisationPicker(
+        "Porteur (administration)",
+        validators=[Optional(), bounded()],
+        description="Tapez quelques lettres de son nom ou de son sigle, puis choisissez-la ; ou saisissez son nom, son sigle ou son identifiant.",
+    )
     sponsors = SelectMultipleField("Sponsors", validators=[Optional()])
     contact = StringField("Contact", validators=[Optional(), bounded(300)])
     website = _link("Site web")
@@ -52,7 +57,6 @@ class StartupForm(Form):
         organisation_pairs = [(organisation.id, str(organisation)) for organisation in organisations]
         self.incubator.choices = choices(incubator_pairs, empty="— Choisir un incubateur —")
         self.co_incubators.choices = choices(incubator_pairs)
-        self.porteur.choices = choices(organisation_pairs, empty="— Aucun —")
         self.sponsors.choices = choices(organisation_pairs)
 
 

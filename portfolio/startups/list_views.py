@@ -7,14 +7,16 @@ from wtforms.validators import Optional, ValidationError
 
 from portfolio.accounts.access import requires
 from portfolio.accounts.permissions import can
-from portfolio.core import exports
+from portfolio.core import exports, fragments
 from portfolio.core.exports import Column, Table
 from portfolio.extensions import db
 from portfolio.forms import Form, bounded, choices
 from portfolio.governance.models import HEALTH_LEVELS
 from portfolio.startups import portfolio
-from portfolio.startups.folding import fold_text, install_text_folding
+from portfolio.startups.folding import install_text_folding
+from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS
 from portfolio.startups.phases import ACTIVE_PHASES, PHASE_LABELS, label
+from portfolio.startups.pickers import IncubatorPicker, SponsorPicker
 from portfolio.timeutil import to_paris, today_in_paris
 
 
@@ -24,7 +26,7 @@ def _install_text_folding(state) -> None:
 
 
 DATE_MESSAGE = "Saisissez une date valide au format aaaa-mm-jj (par exemple 2024-03-31)."
-FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "health", "sort")
+FILTER_PARAMETERS = ("q", "phase", "incubator", "sponsor", "on", "flag", "health", "impact", "sort")
 CSV_COLUMNS = (
     Column("slug", "Identifiant"),
     Column("name", "Startup"),
@@ -43,6 +45,9 @@ CSV_COLUMNS = (
     Column("committee_scheduled", "Comité prévu le", "date"),
     Column("last_committee", "Dernier comité", "date"),
     Column("health", "Santé au dernier comité"),
+    Column("impact_level", "Niveau d’impact certifié"),
+    Column("impact_on", "Niveau d’impact depuis le", "date"),
+    Column("impact_by", "Niveau d’impact certifié par"),
 )
 
 
@@ -54,13 +59,13 @@ class PortfolioFilterForm(Form):
 
     q = StringField("Recherche", validators=[Optional(), bounded(200)])
     phase = SelectField("Phase", choices=[], validate_choice=False)
-    incubator = SelectField("Incubateur", choices=[], validate_choice=False)
-    # A type-ahead over ~1,700 organisations: a text field with a <datalist> (no script needed),
-    # taking the organisation's slug (the filter's URLs) or its name as listed.
-    sponsor = StringField("Sponsor", validators=[Optional(), bounded(300)])
+    # Pickers, not long selects: the page costs the same with 20 incubators or 700.
+    incubator = IncubatorPicker("Incubateur", validators=[Optional(), bounded()])
+    sponsor = SponsorPicker("Sponsor", validators=[Optional(), bounded()])
     on = DateField("Phase au", validators=[Optional()], format="%Y-%m-%d", invalid_value_message=DATE_MESSAGE)
     flag = SelectField("Signalement", choices=[], validate_choice=False)
     health = SelectField("Santé au dernier comité", choices=[], validate_choice=False)
+    impact = SelectField("Niveau d’impact certifié", choices=[], validate_choice=False)
     sort = SelectField("Trier par", choices=[], validate_choice=False)
 
     def __init__(self, formdata):
@@ -68,10 +73,9 @@ class PortfolioFilterForm(Form):
         self.phase.choices = choices(
             [*PHASE_LABELS.items(), (portfolio.NO_PHASE, "Sans phase")], empty="Toutes les phases"
         )
-        self.incubator.choices = choices(portfolio.incubator_choices(), empty="Tous les incubateurs")
-        self.sponsor_options = portfolio.sponsor_choices()
         self.flag.choices = choices(portfolio.FLAGS.items(), empty="Tous")
         self.health.choices = choices(HEALTH_LEVELS.items(), empty="Toutes")
+        self.impact.choices = choices(IMPACT_CERTIFICATION_LEVELS.items(), empty="Tous")
         self.sort.choices = choices(portfolio.SORTS.items())
 
     @staticmethod
@@ -82,28 +86,14 @@ class PortfolioFilterForm(Form):
     def validate_phase(self, field):
         self._known(field, "Phase inconnue : « {value} ». Choisissez une phase de la liste.")
 
-    def validate_incubator(self, field):
-        self._known(field, "Incubateur inconnu : « {value} ». Choisissez un incubateur de la liste.")
-
-    def validate_sponsor(self, field):
-        typed = (field.data or "").strip()
-        if not typed:
-            field.data = None
-            return
-        # "ACRONYME — Nom", the acronym alone or the name alone.
-        by_name = {fold_text(name): slug for slug, label in self.sponsor_options
-                   for name in (label, *label.split(" — "))}
-        slugs = {slug for slug, _ in self.sponsor_options}
-        slug = typed if typed in slugs else by_name.get(fold_text(typed))
-        if slug is None:
-            raise ValidationError(f"Sponsor inconnu : « {typed} ». Choisissez une organisation de la liste.")
-        field.data = slug
-
     def validate_flag(self, field):
         self._known(field, "Signalement inconnu : « {value} ».")
 
     def validate_health(self, field):
         self._known(field, "Santé inconnue : « {value} ».")
+
+    def validate_impact(self, field):
+        self._known(field, "Niveau d’impact inconnu : « {value} ».")
 
     def validate_sort(self, field):
         self._known(field, "Tri inconnu : « {value} ». Choisissez un tri de la liste.")
@@ -112,11 +102,12 @@ class PortfolioFilterForm(Form):
         return portfolio.PortfolioQuery(
             on=self.on.data or today_in_paris(),
             phase=self.phase.data or None,
-            incubator=self.incubator.data or None,
-            sponsor=self.sponsor.data or None,
+            incubator=self.incubator.picked.slug if self.incubator.picked else None,
+            sponsor=self.sponsor.picked.slug if self.sponsor.picked else None,
             text=(self.q.data or "").strip() or None,
             flag=self.flag.data or None,
             health=self.health.data or None,
+            impact=self.impact.data or None,
             sort=self.sort.data or "name",
         )
 
@@ -131,8 +122,7 @@ def _read_filters() -> PortfolioFilterForm:
 
 
 def _render_invalid(form: PortfolioFilterForm):
-    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], committees={}, funnel=None,
-                           filters={})
+    body = render_template("startups/_list_body.html", form=form, page=None, rows=[], funnel=None, filters={})
     return render_template("startups/list.html", body=Markup(body), invalid=True, export_args=None), 400
 
 
@@ -153,12 +143,10 @@ def startup_list():
         form=form,
         query=query,
         page=listing.pagination,
-        rows=listing.rows,
-        committees=committees_of(listing.rows, query),
+        rows=rendered_rows(listing.rows, query),
         funnel=listing.funnel,
         filters=_filter_args(),
         no_phase=portfolio.NO_PHASE,
-        links_to_detail="startups.detail" in current_app.view_functions,
         stale_after_days=current_app.config["STALE_AFTER_DAYS"],
         phase_norms=current_app.config["PHASE_NORMS_DAYS"],
         phase_label=label,
@@ -191,6 +179,24 @@ def export_csv():
 @requires("startup.view")
 def export_xlsx():
     return _export("xlsx")
+
+
+def rendered_rows(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> list[Markup]:
+    """Each row's HTML, kept under everything it shows (portfolio.core.fragments): a row is rendered
+    again only once one of its values changed, whatever the page or the filters that list it."""
+    config = current_app.config
+    settings = ("startups.detail" in current_app.view_functions, config["STALE_AFTER_DAYS"],
+                tuple(config["PHASE_NORMS_DAYS"].items()))
+    links_to_detail, stale_after_days, _ = settings
+    committees = committees_of(rows, query)
+    return [
+        fragments.render(
+            "startups/_list_row.html", (row.values(), committees.get(row.id), settings),
+            row=row, committee=committees.get(row.id), links_to_detail=links_to_detail,
+            stale_after_days=stale_after_days, phase_norms=config["PHASE_NORMS_DAYS"],
+        )
+        for row in rows
+    ]
 
 
 def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> dict:
@@ -226,4 +232,7 @@ def _export_row(row: portfolio.PortfolioRow, committee) -> tuple:
         committee.scheduled_on if committee else None,
         committee.last_committee if committee else None,
         HEALTH_LEVELS.get(row.status.health) if row.status and row.status.health else None,
+        IMPACT_CERTIFICATION_LEVELS.get(row.status.impact_level) if row.status and row.status.impact_level else None,
+        row.status.impact_on if row.status else None,
+        row.status.impact_by if row.status else None,
     )

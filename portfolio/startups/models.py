@@ -95,6 +95,9 @@ class Startup(Versioned, Audited, db.Model):
     )
     indicators: Mapped[list["Indicator"]] = relationship(back_populates="startup", cascade="all, delete-orphan")
     team: Mapped[list["TeamMember"]] = relationship(back_populates="startup", cascade="all, delete-orphan")
+    impact_certifications: Mapped[list["ImpactCertification"]] = relationship(
+        back_populates="startup", cascade="all, delete-orphan", order_by="ImpactCertification.certified_on"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -250,3 +253,47 @@ class TeamMember(Versioned, Audited, db.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})"
+
+
+#: A startup's certified impact level (beta.gouv.fr issue 21597), from the lowest: no impact matrix
+#: published; a matrix published that the programme's product coaches have not reviewed yet; a
+#: matrix whose form they certified; a matrix validated on substance.
+IMPACT_CERTIFICATION_LEVELS = {
+    "none": "Pas de matrice d’impact",
+    "published": "Matrice publiée (non revue)",
+    "certified": "Matrice certifiée",
+    "validated": "Matrice validée",
+}
+#: Each level's DSFR badge (the text is always shown: never colour only).
+IMPACT_CERTIFICATION_BADGES = {"none": "", "published": "new", "certified": "info", "validated": "success"}
+
+
+class ImpactCertification(Audited, db.Model):
+    """One impact level of a startup, from its day on, with who certified it. A new level is a new
+    row, never an overwrite: the rows are the history; the startup's level is the one with the
+    latest day (its status row keeps it, `portfolio.status`)."""
+
+    __tablename__ = "impact_certifications"
+    __table_args__ = (Index("ix_impact_certifications_startup_day", "startup_id", "certified_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"))
+    startup: Mapped[Startup] = relationship(back_populates="impact_certifications")
+    #: One of IMPACT_CERTIFICATION_LEVELS' keys.
+    level: Mapped[str] = mapped_column(String(20))
+    #: The day the level was reached (certified, validated, published), never in the future.
+    certified_on: Mapped[date] = mapped_column(Date)
+    #: Who certified it: a person or a team ("Coachs produit de la DINUM").
+    certified_by: Mapped[str | None] = mapped_column(String(300))
+    comment: Mapped[str | None] = mapped_column(Text)
+    #: The account that recorded it (an admin or a committee chair), and when.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by: Mapped["User | None"] = relationship("User")  # noqa: F821 (accounts.models imports this module)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def level_label(self) -> str:
+        return IMPACT_CERTIFICATION_LEVELS.get(self.level, self.level)
+
+    def __str__(self) -> str:
+        return f"{self.level_label} le {self.certified_on:%d/%m/%Y}"

@@ -4,7 +4,9 @@ A span covers [start, end): its end is the day the next phase begins. The phase 
 that of the span with the latest start <= D (spans starting the same day: the later stage
 in lifecycle order wins); if that span's end <= D, the startup has no phase on D. The
 current phase is the phase on today: derived from the spans, never stored.
-This module holds the rule once, in Python (`phase_on`) and in SQL (`phase_on_query`).
+This module holds the rule once, in Python (`phase_on`) and in SQL (`phase_on_query`), and
+says it as periods (`periods`): the days each phase holds, which the derived `phase_periods`
+rows keep so that the phase of every startup on any day is one range query.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -80,6 +82,32 @@ def phase_span_on(spans: Iterable[SpanLike], day: date) -> SpanLike | None:
     if best is None or (best.end is not None and best.end <= day):
         return None
     return best
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days [start, until) on which `phase` is the phase by the day-D rule (until None: ever since)."""
+
+    phase: str
+    start: date
+    until: date | None
+
+
+def periods(spans: Iterable[SpanLike]) -> list[Period]:
+    """The day-D rule as periods, in order: each day a span begins, the span the rule picks that day
+    holds until it ends or the next span begins, whichever comes first."""
+    winners: dict[date, SpanLike] = {}
+    for span in spans:
+        # On the same day, the later stage in lifecycle order wins (as in phase_span_on).
+        if span.start not in winners or RANK.get(span.phase, -1) > RANK.get(winners[span.start].phase, -1):
+            winners[span.start] = span
+    starts = sorted(winners)
+    result = []
+    for position, start in enumerate(starts):
+        span = winners[start]
+        ends = [day for day in (span.end, starts[position + 1] if position + 1 < len(starts) else None) if day]
+        result.append(Period(span.phase, start, min(ends) if ends else None))
+    return result
 
 
 def phase_on(spans: Iterable[SpanLike], day: date) -> str | None:

@@ -3,7 +3,7 @@ text, sorted, counted per phase (the funnel), with the *stale* and *long in phas
 
 The list page and the CSV export read the same rows from here, so the export is exactly what the
 page shows. Every function issues a fixed number of SQL statements, whatever the number of
-startups: sponsors and co-incubators are loaded in bulk, never per startup.
+startups: the sponsors and co-incubators of each row are its status row's.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,9 +16,10 @@ from sqlalchemy.orm import aliased
 from portfolio.extensions import db
 from portfolio.startups.folding import fold_text
 from portfolio.status import store
+from portfolio.status.compute import COLUMNS as STATUS_COLUMNS, Status
 from portfolio.status.models import StartupStatus
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
-from portfolio.startups.phases import PHASES, label, phase_on_query, rank_expression
+from portfolio.startups.phases import PHASES, label, rank_expression
 from portfolio.timeutil import today_in_paris
 
 #: The `phase` filter's value for "no phase on that day".
@@ -34,8 +35,6 @@ SORTS = {
     "updated": "Dernière mise à jour (la plus ancienne d’abord)",
     "-updated": "Dernière mise à jour (la plus récente d’abord)",
 }
-#: Above this many startups, their sponsors and co-incubators are read whole rather than by id.
-MAX_IDS_LISTED = 500
 #: The `flag` filter's values.
 FLAGS = {
     "stale": "Pas à jour",
@@ -60,6 +59,9 @@ class PortfolioQuery:
     flag: str | None = None
     #: One of HEALTH_LEVELS: the health at its latest committee that recorded one.
     health: str | None = None
+    #: One of IMPACT_CERTIFICATION_LEVELS: the certified impact level today ("none" also keeps the
+    #: startups that never had one).
+    impact: str | None = None
     #: One of SORTS.
     sort: str = "name"
     #: Only the startups whose record changed at or after this instant (the API's `updated_since`).
@@ -81,10 +83,16 @@ class PortfolioRow:
     updated_at: datetime
     stale: bool
     long_in_phase: bool
-    #: Its status row (last and next committee, committee due, run-out), as of today.
-    status: StartupStatus | None = None
+    #: Its status row's values (last and next committee, committee due, run-out), as of today.
+    status: Status | None = None
     co_incubators: list[str] = field(default_factory=list)
     sponsors: list[str] = field(default_factory=list)
+
+    def values(self) -> tuple:
+        """Everything the row holds, as one hashable value (its rendered HTML is kept under it)."""
+        return (self.id, self.slug, self.name, self.pitch, self.incubator, self.phase, self.phase_since,
+                self.days_in_phase, self.updated_at, self.stale, self.long_in_phase, self.status,
+                tuple(self.co_incubators), tuple(self.sponsors))
 
     @property
     def phase_label(self) -> str:
@@ -136,7 +144,7 @@ class Funnel:
 class _Statement:
     """The query's SQL pieces, built once per request. The startups are read with their status row
     (`portfolio.status`): today's phase, flags and name order are its indexed columns; the phase on
-    another day is the day-D rule over the spans (for `startup_ids` only, when given)."""
+    another day is the day-D rule over the kept phase periods (for `startup_ids` only, when given)."""
 
     def __init__(self, query: PortfolioQuery, startup_ids: list[int] | None = None):
         self.query = query
@@ -148,7 +156,7 @@ class _Statement:
             self.phase, self.since = StartupStatus.phase, StartupStatus.phase_since
             self.long_in_phase = StartupStatus.beyond_norm_on <= query.on
         else:
-            self.current = phase_on_query(query.on, startup_ids).subquery("current_phase")
+            self.current = store.phases_on(query.on, startup_ids).subquery("current_phase")
             self.phase, self.since = self.current.c.phase, self.current.c.start
             norms = current_app.config["PHASE_NORMS_DAYS"]
             # Above the norm means more days in the phase than the norm: started before on - norm.
@@ -162,16 +170,33 @@ class _Statement:
 
     def reads_phase(self) -> bool:
         """Whether selecting and ordering the startups needs their phase on another day than today
-        (the costly part: a window over every phase span), i.e. a phase or flag filter, or a sort by phase."""
+        (a range over every startup's phase periods), i.e. a phase or flag filter, or a sort by phase."""
         query = self.query
         return bool(query.phase or query.flag or query.sort.lstrip("-") in ("phase", "phase_since"))
 
-    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True) -> Select:
-        """SELECT columns FROM startups, with their status and phase on the day, under the query's filters."""
+    def filters_beside_phase(self) -> bool:
         query = self.query
-        statement = select(*columns).select_from(Startup).join(StartupStatus, StartupStatus.startup_id == Startup.id)
+        return bool(query.incubator or query.sponsor or (query.text and query.text.strip()) or query.health
+                    or query.flag or query.updated_since is not None)
+
+    def reads_startup(self) -> bool:
+        """Whether the filters or the sort need the startups' own table beside their status rows
+        (counting by phase over the status rows alone reads one index)."""
+        query = self.query
+        return bool(query.incubator or query.updated_since is not None or query.sort.lstrip("-") == "updated")
+
+    def filtered(self, *columns, with_phase: bool = True, join_phase: bool = True, only_with_phase: bool = False,
+                 join_startup: bool | None = None) -> Select:
+        """SELECT columns FROM the status rows (with their startups when the columns, the filters or
+        `join_startup` need them) and the phase on the day (`only_with_phase`: of the startups that
+        have one, read from the periods' index first), under the query's filters."""
+        query = self.query
+        statement = select(*columns).select_from(StartupStatus)
+        if join_startup or (join_startup is None and self.reads_startup()):
+            statement = statement.join(Startup, Startup.id == StartupStatus.startup_id)
         if self.current is not None and join_phase:
-            statement = statement.outerjoin(self.current, self.current.c.startup_id == Startup.id)
+            on = self.current.c.startup_id == StartupStatus.startup_id
+            statement = statement.join(self.current, on) if only_with_phase else statement.outerjoin(self.current, on)
         if with_phase and query.phase == NO_PHASE:
             statement = statement.where(self.phase.is_(None))
         elif with_phase and query.phase:
@@ -181,13 +206,13 @@ class _Statement:
             wanted = aliased(Incubator)
             incubator_id = select(wanted.id).where(wanted.slug == query.incubator).scalar_subquery()
             co_incubated = exists().where(
-                CoIncubation.startup_id == Startup.id, CoIncubation.incubator_id == incubator_id
+                CoIncubation.startup_id == StartupStatus.startup_id, CoIncubation.incubator_id == incubator_id
             )
             statement = statement.where(or_(Startup.incubator_id == incubator_id, co_incubated))
         if query.sponsor:
             sponsored = (
                 exists()
-                .where(Sponsorship.startup_id == Startup.id)
+                .where(Sponsorship.startup_id == StartupStatus.startup_id)
                 .where(Sponsorship.organisation_id == Organisation.id, Organisation.slug == query.sponsor)
             )
             statement = statement.where(sponsored)
@@ -197,6 +222,10 @@ class _Statement:
             statement = statement.where(Startup.updated_at >= query.updated_since)
         if query.health:
             statement = statement.where(StartupStatus.health == query.health)
+        if query.impact == "none":
+            statement = statement.where(or_(StartupStatus.impact_level.is_(None), StartupStatus.impact_level == "none"))
+        elif query.impact:
+            statement = statement.where(StartupStatus.impact_level == query.impact)
         if query.flag == "stale":
             statement = statement.where(self.stale)
         elif query.flag == "long_in_phase":
@@ -207,22 +236,23 @@ class _Statement:
         key = self.query.sort if self.query.sort in SORTS else "name"
         descending = key.startswith("-")
         name = StartupStatus.sort_name
-        by_name = (name.desc() if descending else name, Startup.id)
+        by_name = (name.desc() if descending else name, StartupStatus.startup_id)
         if key.lstrip("-") == "phase":
             rank = rank_expression(self.phase)
             return statement.order_by(rank.desc() if descending else rank, *by_name)
         if key.lstrip("-") == "phase_since":
             since = self.since
             # Startups without a phase come last in both directions.
-            return statement.order_by(since.is_(None), since.desc() if descending else since, name, Startup.id)
+            return statement.order_by(since.is_(None), since.desc() if descending else since, name, StartupStatus.startup_id)
         if key.lstrip("-") == "updated":
             updated = Startup.updated_at
-            return statement.order_by(updated.desc() if descending else updated, name, Startup.id)
+            return statement.order_by(updated.desc() if descending else updated, name, StartupStatus.startup_id)
         return statement.order_by(*by_name)
 
     def rows(self, statement: Select) -> list[PortfolioRow]:
-        """Run a statement made by `row_columns` and load the rows' sponsors and co-incubators in bulk."""
+        """Run a statement made by `row_columns` (its sponsors and co-incubators are its status row's)."""
         on = self.query.on
+        status_count = len(STATUS_COLUMNS)
         rows = [
             PortfolioRow(
                 id=record.id,
@@ -236,20 +266,13 @@ class _Statement:
                 updated_at=record.updated_at,
                 stale=bool(record.stale),
                 long_in_phase=bool(record.long_in_phase),
-                status=record.StartupStatus,
+                status=status,
+                co_incubators=status.co_incubators,
+                sponsors=status.sponsors,
             )
             for record in db.session.execute(statement)
+            for status in (Status(*record[-status_count:]),)
         ]
-        if rows:
-            by_id = {row.id: row for row in rows}
-            # A page's ids are few; for more (the export), the whole tables are cheaper than a long IN.
-            ids = list(by_id) if len(by_id) <= MAX_IDS_LISTED else None
-            for startup_id, name in _sponsor_names(ids):
-                if startup_id in by_id:
-                    by_id[startup_id].sponsors.append(name)
-            for startup_id, name in _co_incubator_names(ids):
-                if startup_id in by_id:
-                    by_id[startup_id].co_incubators.append(name)
         return rows
 
     def row_columns(self) -> Select:
@@ -264,28 +287,10 @@ class _Statement:
             self.since.label("phase_since"),
             case((self.stale, True), else_=False).label("stale"),
             case((self.long_in_phase, True), else_=False).label("long_in_phase"),
-            StartupStatus,
+            # Plain values, last: an ORM object per row would cost more than the rest of the row.
+            *(getattr(StartupStatus, name).label(f"status_{name}") for name in STATUS_COLUMNS),
+            join_startup=True,
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
-
-
-def _sponsor_names(startup_ids: list[int] | None) -> list[tuple[int, str]]:
-    """(startup id, sponsor as shown) for these startups (all when None), sorted by name."""
-    statement = select(Sponsorship.startup_id, Organisation.acronym, Organisation.name).join(
-        Organisation, Organisation.id == Sponsorship.organisation_id
-    )
-    if startup_ids is not None:
-        statement = statement.where(Sponsorship.startup_id.in_(startup_ids))
-    names = [(startup_id, acronym or name) for startup_id, acronym, name in db.session.execute(statement)]
-    return sorted(names, key=lambda pair: fold_text(pair[1]))
-
-
-def _co_incubator_names(startup_ids: list[int] | None) -> list[tuple[int, str]]:
-    statement = select(CoIncubation.startup_id, Incubator.name).join(
-        Incubator, Incubator.id == CoIncubation.incubator_id
-    )
-    if startup_ids is not None:
-        statement = statement.where(CoIncubation.startup_id.in_(startup_ids))
-    return sorted(db.session.execute(statement), key=lambda pair: fold_text(pair[1]))
 
 
 @dataclass
@@ -297,23 +302,42 @@ class Listing:
     funnel: Funnel
 
 
+class _RowsPagination(Pagination):
+    """A page of rows read by one statement (`rows(offset, limit)`), its total known beforehand."""
+
+    def _query_items(self) -> list:
+        return self._query_args["rows"](self._query_offset, self.per_page)
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
 def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     """A page of the portfolio and its funnel, in a constant number of statements: the funnel (whose
-    counts give the page count), the page's ids (with the phases of another day only if a filter or
-    the sort needs them), then the rows, sponsors and co-incubators of those ids only."""
+    counts give the page count), then the page's rows. Today's rows are read at once in their order;
+    another day's page is first chosen by id (with the phases of that day only if a filter or the
+    sort needs them), then its rows are read for those ids only."""
     store.refresh()
     statement = _Statement(query)
     counts = funnel(query, statement)
+    total = counts.selected(query.phase)
+    if statement.of_today:
+        pagination = _RowsPagination(
+            page=page, per_page=per_page, max_per_page=None, error_out=False, count=False, total=total,
+            rows=lambda offset, limit: statement.rows(statement.ordered(statement.row_columns()).offset(offset).limit(limit)),
+        )
+        pagination.total = total
+        return Listing(pagination, pagination.items, counts)
     pagination = SelectPagination(
-        select=statement.ordered(statement.filtered(Startup.id, join_phase=statement.reads_phase())),
+        select=statement.ordered(statement.filtered(StartupStatus.startup_id, join_phase=statement.reads_phase())),
         session=db.session(), page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
     )
-    pagination.total = counts.selected(query.phase)
+    pagination.total = total
     ids = list(pagination.items)
     if not ids:
         return Listing(pagination, [], counts)
     page_statement = _Statement(query, startup_ids=ids)
-    rows = page_statement.rows(page_statement.row_columns().where(Startup.id.in_(ids)))
+    rows = page_statement.rows(page_statement.row_columns().where(StartupStatus.startup_id.in_(ids)))
     position = {startup_id: index for index, startup_id in enumerate(ids)}
     return Listing(pagination, sorted(rows, key=lambda row: position[row.id]), counts)
 
@@ -329,23 +353,24 @@ def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel
     """Count per phase on the query's day, honouring every filter but the phase itself."""
     statement = statement or _Statement(query)
     phase = statement.phase
-    counts = dict(
-        db.session.execute(statement.filtered(phase, func.count(Startup.id), with_phase=False).group_by(phase)).all()
-    )
+    if statement.current is None:
+        counts = dict(
+            db.session.execute(statement.filtered(phase, func.count(), with_phase=False).group_by(phase)).all()
+        )
+    else:
+        # Another day: the phases counted from the periods that hold that day (a range over their
+        # index, joined to the startups only for other filters), the startups without a phase by
+        # difference with all those selected.
+        if statement.filters_beside_phase():
+            by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
+        else:
+            by_phase = select(phase, func.count()).select_from(statement.current)
+        counts = dict(db.session.execute(by_phase.group_by(phase)).all())
+        selected = db.session.scalar(
+            statement.filtered(func.count(), with_phase=False, join_phase=query.flag == "long_in_phase")
+        )
+        counts[None] = selected - sum(counts.values())
     return Funnel(
         steps=tuple(FunnelStep(name, label(name), counts.get(name, 0)) for name in PHASES),
         without_phase=counts.get(None, 0),
     )
-
-
-def incubator_choices() -> list[tuple[str, str]]:
-    """(slug, name) of every incubator, for the filter."""
-    return [tuple(pair) for pair in db.session.execute(select(Incubator.slug, Incubator.name).order_by(Incubator.name))]
-
-
-def sponsor_choices() -> list[tuple[str, str]]:
-    """(slug, name as shown) of the organisations that sponsor at least one startup, for the filter."""
-    sponsoring = exists().where(Sponsorship.organisation_id == Organisation.id)
-    records = db.session.execute(select(Organisation.slug, Organisation.acronym, Organisation.name).where(sponsoring))
-    pairs = [(slug, f"{acronym} — {name}" if acronym and acronym != name else name) for slug, acronym, name in records]
-    return sorted(pairs, key=lambda pair: fold_text(pair[1]))

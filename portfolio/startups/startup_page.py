@@ -222,11 +222,53 @@ def _health_review(startup: Startup, status):
     )
 
 
+@dataclass(frozen=True)
+class Permissions:
+    """What the person reading the page may do there: the page's body is kept per combination."""
+
+    #: Change its phase, identity and team.
+    edit: bool
+    #: Log milestones and indicators.
+    log: bool
+    #: Read its funding section.
+    funding: bool
+    #: Open the conventions its funding comes from.
+    conventions: bool
+    #: Record its certified impact level.
+    certify: bool
+
+    @classmethod
+    def of(cls, user, startup: Startup) -> "Permissions":
+        from portfolio.accounts.permissions import can
+
+        return cls(can(user, "startup.edit", startup), can(user, "startup.log", startup),
+                   can(user, "startup.funding", startup), can(user, "funding.view"),
+                   can(user, "startup.certify_impact", startup))
+
+
+def body(startup: Startup, today: date, permissions: Permissions) -> Markup:
+    """The page below its title bar, kept under the startup's revision (every commit bearing on its
+    record counts it up), the day and what the reader may do: rendered again only once one of those
+    changed, in any process (portfolio.core.fragments)."""
+    from portfolio.core import fragments
+    from portfolio.status import store
+
+    store.refresh(today)
+
+    def render() -> str:
+        full = load_startup(startup.slug, full=True)
+        context = page_context(full, today, with_funding=permissions.funding)
+        return fragments.rendered("startups/_detail_body.html", **context, may=permissions)
+
+    return fragments.kept().get(("startup-page", startup.id, store.revision_of(startup.id), today, permissions), render)
+
+
 def page_context(startup: Startup, today: date, with_funding: bool = False) -> dict:
     """What the page shows; its committee situation is the status row's (the same on every page), its
     funding only for those who may read it (`with_funding`)."""
     from portfolio.funding.queries import startup_funding
     from portfolio.governance.schedule import schedule_from
+    from portfolio.startups.impact import impact_history
     from portfolio.status import store
 
     span_events = history_of(*startup.phase_spans, limit=10_000)
@@ -237,8 +279,10 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
     if current is not None and current.phase in phases.ACTIVE_PHASES:
         incubator = startup.incubator.name if startup.incubator else None
         committee = schedule_from(status, startup.slug, startup.name, incubator, today)
+    impacts = impact_history(startup)
     records = [
         startup,
+        *impacts,
         *startup.co_incubations,
         *startup.sponsorships,
         *startup.phase_spans,
@@ -264,5 +308,6 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
         "status": status,
         "committee": committee,
         "health_review": _health_review(startup, status),
+        "impact_history": impacts,
         "funding": startup_funding(startup, today) if with_funding else None,
     }

@@ -13,7 +13,7 @@ from portfolio.accounts.access import authorize, requires
 from portfolio.accounts.permissions import can
 from portfolio.core import concurrency
 from portfolio.extensions import db
-from portfolio.startups import operations
+from portfolio.startups import operations, startup_page
 from portfolio.startups.charts import format_number
 from portfolio.startups.forms import (
     IndicatorForm,
@@ -27,7 +27,8 @@ from portfolio.startups.forms import (
 )
 from portfolio.startups.models import Incubator, Indicator, Organisation, PhaseSpan, TeamMember
 from portfolio.startups.phases import label as phase_label, phase_span_on
-from portfolio.startups.startup_page import load_startup, page_context
+from portfolio.startups.pickers import organisation_value
+from portfolio.startups.startup_page import load_startup
 from portfolio.timeutil import today_in_paris
 
 
@@ -49,9 +50,9 @@ def _child_or_404(model, ident: int, startup):
 
 @requires("startup.view")
 def detail(slug: str):
-    startup = load_startup(slug, full=True)
-    context = page_context(startup, today_in_paris(), with_funding=can(current_user, "startup.funding", startup))
-    return render_template("startups/detail.html", **context)
+    startup = load_startup(slug)
+    body = startup_page.body(startup, today_in_paris(), startup_page.Permissions.of(current_user, startup))
+    return render_template("startups/detail.html", startup=startup, body=body)
 
 
 # --- Identity (coaches) ---------------------------------------------------------------------
@@ -65,7 +66,7 @@ def _startup_form(startup=None) -> StartupForm:
     form.set_choices(incubators, organisations)
     if startup is not None and not form.is_submitted():
         form.incubator.data = str(startup.incubator_id or "")
-        form.porteur.data = str(startup.porteur_id or "")
+        form.porteur.data = organisation_value(startup.porteur)
         form.co_incubators.data = [str(link.incubator_id) for link in startup.co_incubations]
         form.sponsors.data = [str(link.organisation_id) for link in startup.sponsorships]
     return form
@@ -77,7 +78,7 @@ def _form_values(form: StartupForm) -> dict:
 
     return {
         "incubator": db.session.get(Incubator, int(form.incubator.data)) if form.incubator.data else None,
-        "porteur": db.session.get(Organisation, int(form.porteur.data)) if form.porteur.data else None,
+        "porteur": form.porteur.picked,
         "co_incubators": many(Incubator, form.co_incubators.data),
         "sponsors": many(Organisation, form.sponsors.data),
         **{name: form[name].data for name in operations.TEXT_FIELDS},

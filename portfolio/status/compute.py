@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable, Mapping, Sequence
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portfolio.database import among
 from portfolio.extensions import db
@@ -15,7 +15,9 @@ from portfolio.funding.run_outs import estimated_run_outs
 from portfolio.governance.models import Decision, Meeting, Review
 from portfolio.governance.doctrine import STATUS_RANK, committee_status, next_committee_date
 from portfolio.startups.folding import fold_text
-from portfolio.startups.models import PhaseSpan, Startup
+from portfolio.startups.models import (
+    CoIncubation, ImpactCertification, Incubator, Organisation, PhaseSpan, Sponsorship, Startup,
+)
 from portfolio.startups.phases import ACTIVE_PHASES, RANK, phase_on_query
 from portfolio.timeutil import PARIS, as_utc, to_paris
 
@@ -50,6 +52,19 @@ class Status:
     health: str | None = None
     health_on: date | None = None
     health_meeting_id: int | None = None
+    sponsor_names: str = ""
+    co_incubator_names: str = ""
+
+    @property
+    def sponsors(self) -> list[str]:
+        return self.sponsor_names.split("\n") if self.sponsor_names else []
+
+    @property
+    def co_incubators(self) -> list[str]:
+        return self.co_incubator_names.split("\n") if self.co_incubator_names else []
+    impact_level: str | None = None
+    impact_on: date | None = None
+    impact_by: str | None = None
 
     def values(self) -> dict:
         return {field.name: value for field, value in zip(fields(self), astuple(self))}
@@ -88,6 +103,26 @@ def committees_that_count():
 
 def _restricted(statement, column, startup_ids):
     return statement if startup_ids is None else statement.where(among(column, startup_ids))
+
+
+def _names(statement) -> dict[int, str]:
+    """{startup id: the names (startup id, name) rows give it, sorted without case nor accents, one a line}."""
+    names: dict[int, list[str]] = {}
+    for startup_id, name in db.session.execute(statement):
+        names.setdefault(startup_id, []).append(name)
+    return {startup_id: "\n".join(sorted(listed, key=fold_text)) for startup_id, listed in names.items()}
+def _impact_levels(day: date, ids: list[int] | None) -> dict[int, tuple[str, date, str | None]]:
+    """{startup id: (level, day, certifier)} of the impact level each startup had on `day`: the one
+    recorded with the latest day up to `day` (on the same day, the last recorded)."""
+    latest: dict[int, tuple] = {}
+    statement = select(
+        ImpactCertification.startup_id, ImpactCertification.certified_on, ImpactCertification.id,
+        ImpactCertification.level, ImpactCertification.certified_by,
+    ).where(ImpactCertification.certified_on <= day)
+    for startup_id, on, ident, level, by in db.session.execute(_restricted(statement, ImpactCertification.startup_id, ids)):
+        if startup_id not in latest or (on, ident) > latest[startup_id][0]:
+            latest[startup_id] = ((on, ident), level, by)
+    return {startup_id: (level, key[0], by) for startup_id, (key, level, by) in latest.items()}
 
 
 def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOuts | None = None) -> list[Status]:
@@ -134,6 +169,13 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         moment = as_utc(starts_at)
         if moment < bound and (startup_id not in healths or (moment, meeting_id) > healths[startup_id][:2]):
             healths[startup_id] = (moment, meeting_id, health)
+    sponsors = _names(_restricted(
+        select(Sponsorship.startup_id, func.coalesce(func.nullif(Organisation.acronym, ""), Organisation.name))
+        .join(Organisation, Organisation.id == Sponsorship.organisation_id), Sponsorship.startup_id, ids))
+    co_incubators = _names(_restricted(
+        select(CoIncubation.startup_id, Incubator.name)
+        .join(Incubator, Incubator.id == CoIncubation.incubator_id), CoIncubation.startup_id, ids))
+    impacts = _impact_levels(day, ids)
     active = [startup_id for startup_id, (phase, _) in current.items() if phase in ACTIVE_PHASES]
     funding = (run_outs or estimated_run_outs)(active, day) if active else {}
     statuses = []
@@ -149,6 +191,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
         due_on = next_committee_date(last_on, run_out, provisional) if is_active else None
         situation = committee_status(day, last_on, due_on, next_on) if is_active else None
         health_moment, health_meeting, health = healths.get(startup.id, (None, None, None))
+        impact_level, impact_on, impact_by = impacts.get(startup.id, (None, None, None))
         statuses.append(Status(
             startup_id=startup.id,
             computed_on=day,
@@ -173,5 +216,10 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             health=health,
             health_on=to_paris(health_moment).date() if health_moment else None,
             health_meeting_id=health_meeting,
+            sponsor_names=sponsors.get(startup.id, ""),
+            co_incubator_names=co_incubators.get(startup.id, ""),
+            impact_level=impact_level,
+            impact_on=impact_on,
+            impact_by=impact_by,
         ))
     return sorted(statuses, key=lambda status: status.startup_id)

@@ -22,6 +22,7 @@ class StartupStatus(db.Model):
         Index("ix_startup_status_committee_due_on", "committee_due_on"),
         Index("ix_startup_status_committee_order", "committee_rank", "committee_due_on", "sort_name"),
         Index("ix_startup_status_health", "health"),
+        Index("ix_startup_status_impact_level", "impact_level"),
     )
 
     startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True)
@@ -63,3 +64,44 @@ class StartupStatus(db.Model):
     health: Mapped[str | None] = mapped_column(String(20))
     health_on: Mapped[date | None] = mapped_column(Date)
     health_meeting_id: Mapped[int | None] = mapped_column(Integer)
+    #: The names of its sponsors (acronym, else name) and of its co-incubators, as the portfolio
+    #: lists them: sorted without case nor accents, one per line.
+    sponsor_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    co_incubator_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: How many times the row was written: every commit that bore on the startup's record (its
+    #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh
+    #: counts it up, so that what a page renders from that record can be kept under it.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Its certified impact level on `computed_on` (an IMPACT_CERTIFICATION_LEVELS key: the level
+    #: of the latest day up to then), that day and who certified it; null when none was ever recorded.
+    impact_level: Mapped[str | None] = mapped_column(String(20))
+    impact_on: Mapped[date | None] = mapped_column(Date)
+    impact_by: Mapped[str | None] = mapped_column(String(300))
+
+
+class PhasePeriod(db.Model):
+    """The day-D rule as periods (`portfolio.startups.phases.periods`): on the days [start, until)
+    the startup's phase is `phase`. Derived from its spans and rewritten with its status row, so
+    that the phase of every startup on any past day is one range query over an index (the
+    portfolio "as of" a date), rather than a window over every span."""
+
+    __tablename__ = "phase_periods"
+    __table_args__ = (Index("ix_phase_periods_day", "start", "until", "phase", "startup_id"),)
+
+    startup_id: Mapped[int] = mapped_column(ForeignKey("startups.id", ondelete="CASCADE"), primary_key=True)
+    start: Mapped[date] = mapped_column(Date, primary_key=True)
+    phase: Mapped[str] = mapped_column(String(40))
+    until: Mapped[date | None] = mapped_column(Date)
+
+
+class RecordRevision(db.Model):
+    """How many commits changed a record that is not a startup's (a convention with its parties,
+    lines, amounts, amendments and reports, and the names it shows), counted up in their transaction
+    (`portfolio.status.tracking`): pages keep what they render of it under that number."""
+
+    __tablename__ = "record_revisions"
+
+    #: The kind of record ("convention").
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)

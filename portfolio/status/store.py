@@ -4,12 +4,15 @@ turns in Paris, and the reads of the pages."""
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portfolio.extensions import db
 from portfolio.status.compute import COLUMNS, Status, compute
-from portfolio.status.models import StartupStatus
+from portfolio.database import among
+from portfolio.startups.models import PhaseSpan
+from portfolio.startups.phases import periods
+from portfolio.status.models import PhasePeriod, RecordRevision, StartupStatus
 from portfolio.timeutil import today_in_paris
 
 #: Rows written per statement (SQLite binds at most 32,766 parameters).
@@ -28,20 +31,49 @@ def write(statuses: Iterable[Status]) -> int:
         statement = insert(table).values(rows[start:start + BATCH])
         connection.execute(statement.on_conflict_do_update(
             index_elements=["startup_id"],
-            set_={name: statement.excluded[name] for name in COLUMNS if name != "startup_id"},
+            set_={**{name: statement.excluded[name] for name in COLUMNS if name != "startup_id"},
+                  "revision": table.c.revision + 1},
         ))
     return len(rows)
 
 
+def write_periods(startup_ids: list[int] | None) -> None:
+    """Replace the phase periods of these startups (of all when None) by those of their spans."""
+    spans = select(PhaseSpan.startup_id, PhaseSpan.phase, PhaseSpan.start, PhaseSpan.end)
+    table = PhasePeriod.__table__
+    if startup_ids is None:
+        db.session.execute(delete(table))
+    else:
+        spans = spans.where(among(PhaseSpan.startup_id, startup_ids))
+        db.session.execute(delete(table).where(among(table.c.startup_id, startup_ids)))
+    by_startup: dict[int, list] = {}
+    for span in db.session.execute(spans.order_by(PhaseSpan.startup_id, PhaseSpan.id)):
+        by_startup.setdefault(span.startup_id, []).append(span)
+    rows = [{"startup_id": startup_id, "phase": period.phase, "start": period.start, "until": period.until}
+            for startup_id, listed in by_startup.items() for period in periods(listed)]
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(table.insert(), rows[start:start + BATCH])
+
+
 def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
-    """Recompute the rows of these startups (those that still exist) on `day` (today in Paris)."""
+    """Recompute the rows (and phase periods) of these startups (those that still exist) on `day`
+    (today in Paris)."""
     ids = sorted(set(startup_ids))
-    return write(compute(day or today_in_paris(), ids)) if ids else 0
+    if not ids:
+        return 0
+    write_periods(ids)
+    return write(compute(day or today_in_paris(), ids))
 
 
 def rebuild(day: date | None = None) -> int:
-    """Recompute every row from the records (rows of startups gone are dropped by their cascade;
-    any left over are removed). Returns the number of rows written."""
+    """Recompute every row and phase period from the records (rows of startups gone are dropped by
+    their cascade; any left over are removed), and count up every convention's revision: a bulk
+    writer (the generator, the import) rebuilds after writing what the ORM did not see. Returns the
+    number of rows written."""
+    from portfolio.funding.models import Convention
+
+    write_periods(None)
+    count_up("convention", db.session.scalars(select(Convention.id)))
     statuses = compute(day or today_in_paris())
     known = {status.startup_id for status in statuses}
     stale_ids = [ident for ident in db.session.scalars(select(StartupStatus.startup_id)) if ident not in known]
@@ -67,6 +99,49 @@ def refresh(today: date | None = None) -> int:
     return written
 
 
+def phases_on(day: date, startup_ids: list[int] | None = None) -> Select:
+    """SQL: (startup_id, phase, start) of each startup with a phase on `day` (among `startup_ids` when
+    given): the day-D rule read from the kept periods, one range over their index."""
+    statement = select(PhasePeriod.startup_id, PhasePeriod.phase, PhasePeriod.start).where(
+        PhasePeriod.start <= day, or_(PhasePeriod.until.is_(None), PhasePeriod.until > day)
+    )
+    return statement if startup_ids is None else statement.where(PhasePeriod.startup_id.in_(startup_ids))
+
+
+def count_up(kind: str, record_ids: Iterable[int]) -> None:
+    """Count up the revision of these records (a first commit makes it 1)."""
+    ids = sorted(set(record_ids))
+    if not ids:
+        return
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = RecordRevision.__table__
+    statement = insert(table).values([{"kind": kind, "record_id": ident, "revision": 1} for ident in ids])
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=["kind", "record_id"], set_={"revision": table.c.revision + 1}
+    ))
+
+
+def record_revision(kind: str, record_id: int) -> int:
+    """A record's revision (0 before its first counted commit)."""
+    return db.session.scalar(select(RecordRevision.revision).where(
+        RecordRevision.kind == kind, RecordRevision.record_id == record_id)) or 0
+
+
+def revisions_of(startup_ids: Iterable[int]) -> dict[int, int]:
+    """{startup id: its row's revision}, in one statement."""
+    ids = list(set(startup_ids))
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        select(StartupStatus.startup_id, StartupStatus.revision).where(StartupStatus.startup_id.in_(ids))).all())
+
+
+def revision_of(startup_id: int) -> int | None:
+    """The row's revision (None when the startup has no row)."""
+    return db.session.scalar(select(StartupStatus.revision).where(StartupStatus.startup_id == startup_id))
+
+
 def status_of(startup_id: int) -> StartupStatus | None:
     return db.session.get(StartupStatus, startup_id)
 
@@ -76,6 +151,13 @@ def statuses_of(startup_ids: Iterable[int]) -> dict[int, StartupStatus]:
     if not ids:
         return {}
     return {row.startup_id: row for row in db.session.scalars(select(StartupStatus).where(StartupStatus.startup_id.in_(ids)))}
+
+
+def stored_periods() -> list[tuple]:
+    """Every phase period as (startup id, phase, start, until), in order (for the property test)."""
+    table = PhasePeriod.__table__
+    return [tuple(row) for row in db.session.execute(
+        select(table.c.startup_id, table.c.phase, table.c.start, table.c.until).order_by(table.c.startup_id, table.c.start))]
 
 
 def stored() -> list[Status]:

@@ -8,10 +8,12 @@ account is refused with 401, even with a session cookie beside it."""
 from flask import g, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
+from sqlalchemy import exists, select
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from portfolio.api import tokens
 from portfolio.api.v1.schemas import ErrorSchema
+from portfolio.extensions import db
 
 REALM = "Portfolio"
 #: What each documented error status means, in the document.
@@ -40,6 +42,12 @@ class UnknownFilter(NotFound):
     def __init__(self, parameter: str, message: str):
         super().__init__()
         self.data = {"messages": {"query": {parameter: [message]}}}
+
+
+def known_slug(model, slug: str | None, parameter: str, what: str) -> None:
+    """Refuse a filter naming an incubator or organisation that does not exist (the page refuses it too)."""
+    if slug and not db.session.scalar(select(exists().where(model.slug == slug))):
+        raise UnknownFilter(parameter, f"{what} inconnu : « {slug} ».")
 
 
 class Parser(FlaskParser):

@@ -5,7 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.api.v1 import schemas
-from portfolio.api.v1.blueprint import UnknownFilter, bp, errors
+from portfolio.api.v1.blueprint import bp, errors, known_slug
 from portfolio.api.v1.pagination import of_list, of_pagination
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
@@ -13,7 +13,7 @@ from portfolio.governance import schedule
 from portfolio.governance.calendar import meeting_end
 from portfolio.governance.models import DECISION_OUTCOMES, Decision, Meeting, Review
 from portfolio.governance.queries import visible_meetings
-from portfolio.startups.portfolio import incubator_choices
+from portfolio.startups.models import Incubator
 from portfolio.timeutil import today_in_paris
 
 
@@ -133,8 +133,7 @@ def _next_committee(row: schedule.CommitteeSchedule) -> dict:
 @bp.response(200, schemas.page_of(schemas.NextCommitteeSchema, "NextCommitteePage"))
 @errors(400, 401, 403, 404)
 def next_committees(page, per_page, on=None, incubator=None, status=None):
-    if incubator and incubator not in {slug for slug, _ in incubator_choices()}:
-        raise UnknownFilter("incubator", f"Incubateur inconnu : « {incubator} ».")
+    known_slug(Incubator, incubator, "incubator", "Incubateur")
     rows = schedule.portfolio_schedule(on or today_in_paris(), incubator=incubator)
     if status:
         rows = [row for row in rows if row.status == status]

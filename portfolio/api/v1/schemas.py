@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from portfolio.funding.models import CONVENTION_STATUSES
 from portfolio.governance.models import MEETING_KINDS, MEETING_STATUSES
 from portfolio.governance.schedule import STATUSES as COMMITTEE_STATUSES
+from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS
 from portfolio.startups.phases import PHASES
 from portfolio.startups.portfolio import NO_PHASE
 
@@ -204,6 +205,26 @@ class GrantSchema(Schema):
     source = fields.String(allow_none=True)
 
 
+IMPACT_LEVEL_HELP = (
+    "Niveau d’impact certifié : « none » (pas de matrice d’impact), « published » (matrice publiée, non "
+    "revue), « certified » (matrice certifiée), « validated » (matrice validée)."
+)
+
+
+class ImpactLevelSchema(Schema):
+    level = fields.String(required=True, validate=validate.OneOf(list(IMPACT_CERTIFICATION_LEVELS)),
+                          metadata={"description": IMPACT_LEVEL_HELP})
+    label = fields.String(required=True, metadata={"description": "Le niveau en clair : « Matrice certifiée »."})
+    since = fields.Date(required=True, metadata={"description": "Le jour où ce niveau a été atteint."})
+    certified_by = fields.String(allow_none=True, metadata={"description": "Qui l’a certifié (personne ou équipe)."})
+
+
+class ImpactCertificationSchema(ImpactLevelSchema):
+    comment = fields.String(allow_none=True)
+    recorded_by = fields.String(allow_none=True, metadata={"description": "Le compte qui l’a enregistré."})
+    recorded_at = fields.AwareDateTime(required=True)
+
+
 class StartupDetailSchema(Schema):
     slug = fields.String(required=True)
     name = fields.String(required=True)
@@ -221,6 +242,10 @@ class StartupDetailSchema(Schema):
     milestones = fields.List(fields.Nested(MilestoneSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
     grants = fields.List(fields.Nested(GrantSchema), required=True, metadata={"description": "Subventions (FAST) du registre."})
+    impact = fields.Nested(ImpactLevelSchema, allow_none=True, required=True,
+                           metadata={"description": "Le niveau d’impact certifié aujourd’hui ; null si aucun n’a été enregistré."})
+    impact_history = fields.List(fields.Nested(ImpactCertificationSchema), required=True,
+                                 metadata={"description": "Chaque niveau d’impact enregistré, le plus récent d’abord."})
 
 
 # --- Funding --------------------------------------------------------------------------------

@@ -1,30 +1,26 @@
 """API v1: the portfolio (startups, with the list page's filters), one startup with its phases,
 milestones, indicators and status, the incubators and the organisations."""
 from flask import abort
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portfolio.accounts.access import authorize, requires
 from portfolio.api.status import startup_status
 from portfolio.api.v1 import schemas
-from portfolio.api.v1.blueprint import UnknownFilter, bp, errors
+from portfolio.api.v1.blueprint import bp, errors, known_slug
 from portfolio.api.v1.pagination import of_pagination
 from portfolio.core.public_urls import public_url
 from portfolio.extensions import db
 from portfolio.startups import phases, portfolio
-from portfolio.startups.models import Incubator, Organisation
+from portfolio.startups.impact import impact_history
+from portfolio.startups.models import IMPACT_CERTIFICATION_LEVELS, Incubator, Organisation
 from portfolio.startups.startup_page import load_startup
+from portfolio.status import store
 from portfolio.timeutil import today_in_paris
 
 
 def _ref(obj) -> dict | None:
     return {"slug": obj.slug, "name": obj.name} if obj is not None else None
-
-
-def _known_slug(model, slug: str | None, parameter: str, what: str) -> None:
-    """Refuse a filter naming an incubator or organisation that does not exist (the page refuses it too)."""
-    if slug and not db.session.scalar(select(exists().where(model.slug == slug))):
-        raise UnknownFilter(parameter, f"{what} inconnu : « {slug} ».")
 
 
 @bp.route("/startups")
@@ -34,8 +30,8 @@ def _known_slug(model, slug: str | None, parameter: str, what: str) -> None:
 @bp.response(200, schemas.page_of(schemas.StartupSummarySchema, "StartupPage"))
 @errors(400, 401, 404)
 def startups(page, per_page, phase=None, incubator=None, sponsor=None, on=None, updated_since=None):
-    _known_slug(Incubator, incubator, "incubator", "Incubateur")
-    _known_slug(Organisation, sponsor, "sponsor", "Sponsor")
+    known_slug(Incubator, incubator, "incubator", "Incubateur")
+    known_slug(Organisation, sponsor, "sponsor", "Sponsor")
     query = portfolio.PortfolioQuery(
         on=on or today_in_paris(), phase=phase, incubator=incubator, sponsor=sponsor, updated_since=updated_since
     )
@@ -47,9 +43,23 @@ def startups(page, per_page, phase=None, incubator=None, sponsor=None, on=None, 
     return of_pagination(listing.pagination, items)
 
 
+def _impact(startup) -> dict | None:
+    """The startup's certified impact level today, from its status row (as its page says it)."""
+    row = store.status_of(startup.id)
+    if row is None or row.impact_level is None:
+        return None
+    return {
+        "level": row.impact_level,
+        "label": IMPACT_CERTIFICATION_LEVELS.get(row.impact_level, row.impact_level),
+        "since": row.impact_on,
+        "certified_by": row.impact_by,
+    }
+
+
 @bp.route("/startups/<slug>")
 @requires("startup.view")
-@bp.doc(tags=["Startups"], summary="Une startup : identité, phases, faits marquants, indicateurs, subventions et statut")
+@bp.doc(tags=["Startups"], summary="Une startup : identité, phases, faits marquants, indicateurs, subventions, "
+                                    "niveau d’impact certifié et statut")
 @bp.response(200, schemas.StartupDetailSchema)
 @errors(401, 403, 404)
 def startup(slug: str):
@@ -91,6 +101,19 @@ def startup(slug: str):
         "grants": [
             {"kind": g.kind, "label": g.kind_label, "promotion": g.promotion, "amount": g.amount_eur, "source": g.source}
             for g in found.grants
+        ],
+        "impact": _impact(found),
+        "impact_history": [
+            {
+                "level": item.level,
+                "label": item.level_label,
+                "since": item.certified_on,
+                "certified_by": item.certified_by,
+                "comment": item.comment,
+                "recorded_by": item.recorded_by.name if item.recorded_by else None,
+                "recorded_at": item.recorded_at,
+            }
+            for item in impact_history(found)
         ],
     }
 

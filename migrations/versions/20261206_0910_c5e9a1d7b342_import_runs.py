@@ -1,13 +1,13 @@
 """The record of each registry import saved (the admin's home shows the last one).
 
 Revision ID: c5e9a1d7b342
-Revises: b7d2e4f8a913
+Revises: c5d8e2a4f6b1
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "c5e9a1d7b342"
-down_revision = "b7d2e4f8a913"
+down_revision = "c5d8e2a4f6b1"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,85 @@
+"""Parts of pages kept once rendered, under the values they are rendered from.
+
+A fragment (a row of the portfolio, a Markdown text as HTML…) is a pure function of a few values:
+kept under a key made of those very values, it is rendered again only when one of them changes,
+whatever the page, the reader or the filters that show it. No write has anything to empty: a
+changed value is a new key, and the old entry ages out. Each process keeps its own entries,
+bounded in bytes (`FRAGMENT_CACHE_BYTES`, least recently used out first), so they are never stale,
+in any process, and never grow past the bound.
+
+A fragment's template sees only what it is given (no request, no signed-in person, no permission):
+what it shows must be the same for every reader who may see it.
+"""
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import current_app
+from markupsafe import Markup
+
+#: What an entry costs beside its text (its key, the dictionary's slot), counted in the bound.
+ENTRY_OVERHEAD_BYTES = 256
+
+
+class Fragments:
+    """A least-recently-used map of rendered fragments, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = self.misses = 0
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        """The fragment kept under `key`, or `render()`'s, kept for next time."""
+        html = self.peek(key)
+        return html if html is not None else self.put(key, render())
+
+    def peek(self, key: Hashable) -> Markup | None:
+        """The fragment kept under `key`, if any (for pages that render what is missing in one go)."""
+        with self._lock:
+            html = self._entries.get(key)
+            if html is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return html
+
+    def put(self, key: Hashable, html: str) -> Markup:
+        """Keep `html` under `key` (unless it alone is larger than the bound); returns it."""
+        html = Markup(html)
+        cost = sys.getsizeof(html) + ENTRY_OVERHEAD_BYTES
+        with self._lock:
+            if cost > self.max_bytes or key in self._entries:
+                return html
+            self._entries[key] = html
+            self.size += cost
+            while self.size > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self.size -= sys.getsizeof(evicted) + ENTRY_OVERHEAD_BYTES
+        return html
+
+
+def init_app(app) -> None:
+    app.extensions["fragments"] = Fragments(app.config["FRAGMENT_CACHE_BYTES"])
+
+
+def kept() -> Fragments:
+    return current_app.extensions["fragments"]
+
+
+def rendered(template: str, **values) -> str:
+    """`template` rendered with `values` alone (no request context, no signed-in person)."""
+    return current_app.jinja_env.get_template(template).render(**values)
+
+
+def render(template: str, key: Hashable, **values) -> Markup:
+    """`template` rendered with `values`, kept under (`template`, `key`): `key` must hold everything
+    of `values` the template reads."""
+    return kept().get((template, key), lambda: rendered(template, **values))
