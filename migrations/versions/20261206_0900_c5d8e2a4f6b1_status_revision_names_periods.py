@@ -1,8 +1,8 @@
-"""The status row counts the commits that bore on its startup (`revision`): pages keep the parts
+"""The status row draws a new `revision` at every commit that bore on its startup: pages keep the parts
 they render from a startup's record under it (portfolio.core.fragments). It also holds the names
 of its sponsors and co-incubators as the portfolio lists them; `phase_periods` keeps the day-D rule
 as periods, so that the phase of every startup on a past day is one range query; `record_revisions`
-counts the commits that changed a convention's record.
+holds a convention's revision, drawn anew by every commit that changed its record.
 
 Revision ID: c5d8e2a4f6b1
 Revises: cb0976cb9887
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("startup_status") as batch:
-        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("revision", sa.BigInteger(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("sponsor_names", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("co_incubator_names", sa.Text(), nullable=False, server_default=""))
     op.create_table(
@@ -35,7 +35,7 @@ def upgrade():
         "record_revisions",
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("record_id", sa.Integer(), nullable=False),
-        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "record_id", name="pk_record_revisions"),
     )
     # Rows of an earlier day are recomputed (all of them, the periods with them) by the next page

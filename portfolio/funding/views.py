@@ -91,7 +91,7 @@ def convention_detail(convention_id: int):
             events=queries.convention_events(full),
         )
 
-    # Kept under the convention's revision (every commit changing its record counts it up), the
+    # Kept under the convention's revision (every commit changing its record draws a new one), the
     # days it is read on and what the reader may do (portfolio.core.fragments).
     key = ("convention-page", convention.id, store.record_revision("convention", convention.id), day, today, error,
            may_edit)

@@ -52,7 +52,7 @@ def pack_context(meeting: Meeting, today, reader) -> dict:
     """What the pack shows `reader` (an account, or None for a guest without one), on the printable
     page and on paper alike: the meeting (loaded with `load_meeting`), its agenda and, for each review,
     its dossier's HTML. A dossier is kept under its startup's revision (every commit bearing on the
-    startup's record, its reviews, preparations, decisions and follow-ups counts it up), the day and
+    startup's record, its reviews, preparations, decisions and follow-ups draws a new one), the day and
     whether the reader may read its funding; the dossiers missing are computed and rendered together,
     from the meeting loaded whole."""
     readable = readable_funding(reader, meeting)

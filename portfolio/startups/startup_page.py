@@ -248,7 +248,7 @@ class Permissions:
 
 def body(startup: Startup, today: date, permissions: Permissions) -> Markup:
     """The page below its title bar, kept under the startup's revision (every commit bearing on its
-    record counts it up), the day and what the reader may do: rendered again only once one of those
+    record draws a new one), the day and what the reader may do: rendered again only once one of those
     changed, in any process (portfolio.core.fragments)."""
     from portfolio.core import fragments
     from portfolio.status import store

@@ -7,7 +7,7 @@ and a property test holds the incremental rows equal to the rebuilt ones. Its wr
 audited: the writes it follows are."""
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portfolio.extensions import db
@@ -68,10 +68,10 @@ class StartupStatus(db.Model):
     #: lists them: sorted without case nor accents, one per line.
     sponsor_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     co_incubator_names: Mapped[str] = mapped_column(Text, default="", server_default="")
-    #: How many times the row was written: every commit that bore on the startup's record (its
-    #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh
-    #: counts it up, so that what a page renders from that record can be kept under it.
-    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Drawn anew at every write of the row: every commit that bore on the startup's record (its
+    #: phases, milestones, team, committees, funding, the names it shows…) and every day's refresh,
+    #: so that what a page renders from that record can be kept under it (`store.new_revision`).
+    revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: Its certified impact level on `computed_on` (an IMPACT_CERTIFICATION_LEVELS key: the level
     #: of the latest day up to then), that day and who certified it; null when none was ever recorded.
     impact_level: Mapped[str | None] = mapped_column(String(20))
@@ -95,13 +95,14 @@ class PhasePeriod(db.Model):
 
 
 class RecordRevision(db.Model):
-    """How many commits changed a record that is not a startup's (a convention with its parties,
-    lines, amounts, amendments and reports, and the names it shows), counted up in their transaction
-    (`portfolio.status.tracking`): pages keep what they render of it under that number."""
+    """The revision of a record that is not a startup's (a convention with its parties, lines,
+    amounts, amendments and reports, and the names it shows), drawn anew by every commit that
+    changes it, in its transaction (`portfolio.status.tracking`): pages keep what they render of it
+    under that number."""
 
     __tablename__ = "record_revisions"
 
     #: The kind of record ("convention").
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    revision: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,6 +1,7 @@
 """Writing and reading the `startup_status` rows: the incremental rewrite of a few startups, the
 whole rebuild (`flask status rebuild`, the demo generator, the import), the refresh when the day
 turns in Paris, and the reads of the pages."""
+import secrets
 from datetime import date
 from typing import Iterable
 
@@ -19,9 +20,17 @@ from portfolio.timeutil import today_in_paris
 BATCH = 1000
 
 
+def new_revision() -> int:
+    """A revision: drawn at random, so that it never comes back, even in a database emptied and
+    refilled or restored from a backup (a fragment kept under it shows what the data was then)."""
+    return secrets.randbits(62)
+
+
 def write(statuses: Iterable[Status]) -> int:
-    """Insert or replace these rows, in startup order (concurrent writers lock rows alike)."""
-    rows = [status.values() for status in sorted(statuses, key=lambda status: status.startup_id)]
+    """Insert or replace these rows, in startup order (concurrent writers lock rows alike), each with
+    a new revision."""
+    rows = [{**status.values(), "revision": new_revision()}
+            for status in sorted(statuses, key=lambda status: status.startup_id)]
     if not rows:
         return 0
     connection = db.session.connection()
@@ -31,8 +40,7 @@ def write(statuses: Iterable[Status]) -> int:
         statement = insert(table).values(rows[start:start + BATCH])
         connection.execute(statement.on_conflict_do_update(
             index_elements=["startup_id"],
-            set_={**{name: statement.excluded[name] for name in COLUMNS if name != "startup_id"},
-                  "revision": table.c.revision + 1},
+            set_={name: statement.excluded[name] for name in (*COLUMNS, "revision") if name != "startup_id"},
         ))
     return len(rows)
 
@@ -109,21 +117,21 @@ def phases_on(day: date, startup_ids: list[int] | None = None) -> Select:
 
 
 def count_up(kind: str, record_ids: Iterable[int]) -> None:
-    """Count up the revision of these records (a first commit makes it 1)."""
+    """Give these records a new revision."""
     ids = sorted(set(record_ids))
     if not ids:
         return
     connection = db.session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     table = RecordRevision.__table__
-    statement = insert(table).values([{"kind": kind, "record_id": ident, "revision": 1} for ident in ids])
+    statement = insert(table).values([{"kind": kind, "record_id": ident, "revision": new_revision()} for ident in ids])
     connection.execute(statement.on_conflict_do_update(
-        index_elements=["kind", "record_id"], set_={"revision": table.c.revision + 1}
+        index_elements=["kind", "record_id"], set_={"revision": statement.excluded.revision}
     ))
 
 
 def record_revision(kind: str, record_id: int) -> int:
-    """A record's revision (0 before its first counted commit)."""
+    """A record's revision (0 before its first commit was counted)."""
     return db.session.scalar(select(RecordRevision.revision).where(
         RecordRevision.kind == kind, RecordRevision.record_id == record_id)) or 0
 

@@ -2,8 +2,8 @@
 the commit rewrites those startups' rows first, in the same transaction. So a phase change, a
 milestone, an impact level, a meeting moved or cancelled, a decision, a funding line, an amendment
 or a report is on every page the moment it is committed, from any process, with no cache to empty.
-Each rewrite counts the row's revision up, and the commit counts up the revision of the conventions
-whose record it changed (`record_revisions`): pages keep what they render under those numbers.
+Each rewrite draws the row a new revision, and the commit draws one for each convention whose
+record it changed (`record_revisions`): pages keep what they render under those numbers.
 
 Writes that bypass the ORM (the generator's and the importer's bulk inserts) rebuild the rows
 themselves (`store.rebuild`) or name the startups they touched (`mark`)."""
