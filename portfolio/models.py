@@ -44,3 +44,4 @@ from portfolio.reminders.models import (  # noqa: F401
 )
 from portfolio.status.models import StartupStatus  # noqa: F401
 from portfolio.api.models import ApiToken  # noqa: F401
+from portfolio.imports.models import ImportRun  # noqa: F401

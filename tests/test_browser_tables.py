@@ -38,3 +38,24 @@ def test_each_table_shows_its_columns_without_overflow(page, demo, width):
         assert sizes["page"] <= sizes["view"], (url, width, sizes)
         if width == 1280:
             assert sizes["table"] <= sizes["box"] + 2, (url, width, sizes)
+
+
+def test_hidden_cell_labels_do_not_widen_a_phone_page(page, demo):
+    """A `fr-sr-only` text in a table's body cell ("Préparer la revue de …", "Déposer le compte rendu
+    du …") is positioned absolutely: it must stay inside the table's scrolling box, not push the page
+    wider than the phone."""
+    from sqlalchemy import select
+
+    from portfolio.extensions import db
+    from portfolio.funding.models import Convention
+    from portfolio.governance.models import Meeting
+
+    meeting_id = db.session.scalar(select(Meeting.id).order_by(Meeting.id))
+    convention_id = db.session.scalar(select(Convention.id).order_by(Convention.id))
+    page.set_viewport_size({"width": 375, "height": 800})
+    browser_login(page, "admin@demo.beta.gouv.fr", DEMO_PASSWORD)
+    for url in (f"/governance/meetings/{meeting_id}", f"/funding/conventions/{convention_id}/reports"):
+        assert page.goto(url).status == 200, url
+        assert page.locator("tbody .fr-sr-only").count() > 0, url
+        sizes = page.evaluate("() => ({page: document.documentElement.scrollWidth, view: window.innerWidth})")
+        assert sizes["page"] <= sizes["view"], (url, sizes)

@@ -137,7 +137,7 @@ def test_the_cli_imports_the_registry_shows_progress_and_prints_json(runner):
 
     result = runner.invoke(args=["import", "betagouv", str(REGISTRY)])
     assert result.exit_code == 0, result.output
-    assert "Startups : 0 créé(e)s, 0 mis(es) à jour, 662 inchangé(e)s" in result.stdout
+    assert "Startups : 0 création, 0 mise à jour, 662 sans changement" in result.stdout
     assert "Rien n’a changé : la base était déjà à jour." in result.stdout
     assert "incubators/menj.md : Organisation propriétaire inconnue (unknown_owner)" in result.stdout
     assert "Phases qui se chevauchent (overlap) : 17" in result.stdout
@@ -156,7 +156,7 @@ def test_the_cli_reads_a_zip_and_simulates_without_saving(runner, tmp_path):
     archive.write_bytes(zipped(registry_subset(tmp_path / "registre", ["signaux-faibles"])))
     result = runner.invoke(args=["import", "betagouv", str(archive), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "Startups : 1 créé(e)s" in result.stdout and "Simulation : rien n’a été enregistré." in result.stdout
+    assert "Startups : 1 création" in result.stdout and "Simulation : rien n’a été enregistré." in result.stdout
     assert count(Startup) == count(Organisation) == count(AuditEvent) == 0
 
 
@@ -235,7 +235,8 @@ def test_an_admin_uploads_the_registry_and_sees_the_summary(client, demo, admin,
     response = upload(client, zipped(registry_subset(tmp_path, ["signaux-faibles", "aidantsconnect"])))
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html[:2000]
-    assert "Import terminé." in html and "incubators/menj.md" in html
+    # File names may break after their slashes and dots (<wbr>).
+    assert "Import terminé." in html and "incubators/menj.md" in html.replace("<wbr>", "")
     assert count(Organisation) == 146  # the registry's 145 and the demo's sg-mef, kept
     assert db.session.scalar(select(func.count()).where(Startup.slug == "signaux-faibles")) == 1
     assert history_errors(startup("signaux-faibles").phase_spans) == []

@@ -33,6 +33,15 @@ def test_links_get_noopener_and_only_safe_schemes():
     assert 'href="javascript' not in html and 'href="data:' not in html and 'href="/admin"' not in html
 
 
+def test_a_link_whose_address_is_refused_is_shown_as_plain_text():
+    """The registry has "[LIFE BIODIV' France](ttps://ofb.gouv.fr/…)": an <a> left without href would
+    read as a disabled link, greyed below the contrast AA asks for."""
+    html = render_markdown("le programme [LIFE BIODIV' France](ttps://ofb.gouv.fr/life) et "
+                           '<a href="javascript:alert(1)">un piège</a>, puis [le site](https://ofb.gouv.fr)')
+    assert "le programme LIFE BIODIV’ France et un piège, puis" in html.replace("'", "’")
+    assert html.count("<a ") == 1 and '<a href="https://ofb.gouv.fr" rel="noopener">le site</a>' in html
+
+
 def test_no_text_gives_nothing():
     assert render_markdown(None) == "" and render_markdown("  \n") == ""
 

@@ -325,7 +325,7 @@ def test_changing_ones_preference_replans_the_reminders_not_yet_sent(app, action
 def test_the_sweep_command_prints_what_it_claimed_sent_and_failed(app, runner, action):
     result = runner.invoke(args=["reminders", "sweep", "--now", "2025-03-04T09:00+01:00"])
     assert result.exit_code == 0, result.output
-    assert "2 réclamé(s), 2 envoyé(s), 0 en échec" in result.output
+    assert "2 réclamés, 2 envoyés, 0 en échec" in result.output
     again = runner.invoke(args=["reminders", "sweep", "--json", "--now", "2025-03-04T09:05+01:00"])
     data = json.loads(again.output)
     assert (data["claimed"], data["sent"], data["failed"], data["failures"]) == (0, 0, 0, [])

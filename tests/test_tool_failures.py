@@ -53,8 +53,8 @@ def test_the_sweep_exits_non_zero_when_the_smtp_server_refuses_the_messages(runn
     result = runner.invoke(args=["reminders", "sweep", "--now", NOW])
     assert result.exit_code == 1, result.output
     # The follow-up's reminder goes to its owner alone (the audience table): one message, refused.
-    assert "0 envoyé(s), 1 en échec" in result.output
-    assert "1 envoi(s) en échec" in result.stderr
+    assert "0 envoyé, 1 en échec" in result.output
+    assert "1 envoi en échec : il sera retenté" in result.stderr
 
 
 def test_the_json_report_exits_non_zero_too(runner, due_action, smtp_server):
@@ -67,7 +67,7 @@ def test_the_json_report_exits_non_zero_too(runner, due_action, smtp_server):
 def test_the_sweep_exits_zero_when_everything_went_out(runner, due_action, smtp_server):
     result = runner.invoke(args=["reminders", "sweep", "--now", NOW])
     assert result.exit_code == 0, result.output
-    assert "1 envoyé(s), 0 en échec" in result.output
+    assert "1 envoyé, 0 en échec" in result.output
 
 
 def test_every_401_names_its_challenge_and_every_405_its_allowed_methods(client, app):

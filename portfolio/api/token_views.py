@@ -62,4 +62,5 @@ def token_revoke(token_id: int):
         question=f"Révoquer le jeton « {token.name} » ? Les outils qui s’en servent perdront l’accès à l’API, définitivement.",
         confirm_label="Révoquer le jeton",
         cancel_url=url_for(".token_list"),
+        crumb=("Mon compte", url_for("account.show"), "Mes jetons d’API", url_for(".token_list")),
     )

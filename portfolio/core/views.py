@@ -5,12 +5,32 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portfolio.accounts.access import public, requires
+from portfolio.core.home import home_of
 from portfolio.extensions import db, limiter
+from portfolio.funding.warnings import WARNING_KINDS
+from portfolio.governance.doctrine import PACK_LEAD_DAYS
+from portfolio.imports.report import ANOMALY_LABELS, RECORD_LABELS
+from portfolio.reminders.queries import STATUS_FILTERS
+from portfolio.reminders.rules import RULES
+from portfolio.status.queries import TO_UPDATE
+from portfolio.timeutil import today_in_paris
 
 
 @requires("home.view")
 def home():
-    return render_template("core/home.html", grants=current_user.roles)
+    user = current_user._get_current_object()
+    return render_template(
+        "core/home.html",
+        grants=user.roles,
+        home=home_of(user, today_in_paris()),
+        rules=RULES,
+        to_update_kinds=TO_UPDATE,
+        delivery_statuses=STATUS_FILTERS,
+        anomaly_labels=ANOMALY_LABELS,
+        record_labels=RECORD_LABELS,
+        pack_lead_days=PACK_LEAD_DAYS,
+        warning_kinds=WARNING_KINDS,
+    )
 
 
 def hello():

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from portfolio.accounts.models import User
 from portfolio.audit.tracking import described
+from portfolio.core.french import counted
 from portfolio.extensions import db
 from portfolio.governance import doctrine, operations
 from portfolio.governance.dossier import readable_funding
@@ -49,7 +50,7 @@ def send_pack(meeting: Meeting, now: datetime | None = None, confirmed: bool = F
     if seen is not None and not confirmed:
         raise NeedsConfirmation(
             f"Le dossier a déjà été envoyé le {to_paris(seen):%d/%m/%Y à %H:%M} "
-            f"à {len(meeting.pack_sent_to or [])} destinataire(s). L’envoyer de nouveau à : {', '.join(recipients)} ?"
+            f"à {counted(len(meeting.pack_sent_to or []), 'destinataire')}. L’envoyer de nouveau à : {', '.join(recipients)} ?"
         )
     stamp = now or utcnow()
     unchanged = Meeting.pack_sent_at.is_(None) if seen is None else Meeting.pack_sent_at == seen

@@ -15,6 +15,7 @@ from portfolio.audit.tracking import acting_as, described
 from portfolio.database import refresh_planner_statistics
 from portfolio.extensions import db
 from portfolio.imports.apply import apply_records
+from portfolio.imports.models import ImportRun
 from portfolio.imports.records import incubator_record, organisation_record, startup_record
 from portfolio.imports.report import ImportReport
 from portfolio.imports.source import FOLDERS, RawFile, RegistryError, parse_registry
@@ -83,8 +84,24 @@ def run_import(
     if dry_run:
         db.session.rollback()
     else:
+        _record_run(report, user, perf_counter() - started)
         db.session.commit()
         if report.changed:
             refresh_planner_statistics()
     report.seconds = perf_counter() - started  # the commit included: it is part of what the person waits for
     return report
+
+
+def _record_run(report: ImportReport, user, seconds: float) -> None:
+    """Keep the import's account in its own transaction: saved with what it imported, or not at all."""
+    db.session.add(ImportRun(
+        source=report.source[:500],
+        actor_id=user.id if user is not None else None,
+        actor_label=user.name if user is not None else ACTOR_LABEL,
+        files_read=report.files_read,
+        milliseconds=round(seconds * 1000),
+        records={kind: tally.as_dict() for kind, tally in report.records.items()},
+        anomaly_count=len(report.anomalies),
+        anomalies_by_kind=report.anomalies_by_kind,
+        anomalies=[anomaly.as_dict() for anomaly in report.anomalies],
+    ))

@@ -2,6 +2,8 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+from portfolio.core.french import counted
+
 #: Anomaly kinds and their French labels (the page and the text summary show these).
 ANOMALY_LABELS = {
     "unparseable_file": "Fichier illisible",
@@ -128,8 +130,8 @@ class ImportReport:
         lines = [f"Fichiers lus : {self.files_read}"]
         for kind, tally in self.records.items():
             lines.append(
-                f"{RECORD_LABELS[kind].capitalize()} : {tally.created} créé(e)s, "
-                f"{tally.updated} mis(es) à jour, {tally.unchanged} inchangé(e)s"
+                f"{RECORD_LABELS[kind].capitalize()} : {counted(tally.created, 'création')}, "
+                f"{counted(tally.updated, 'mise à jour', 'mises à jour')}, {tally.unchanged} sans changement"
             )
         if self.anomalies:
             lines.append(f"Anomalies : {len(self.anomalies)}")

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from portfolio.accounts.access import requires
 from portfolio.extensions import csrf
+from portfolio.imports import queries
 from portfolio.imports.betagouv import RegistryError, run_import
 from portfolio.imports.forms import RegistryUploadForm
 from portfolio.imports.report import ANOMALY_LABELS, RECORD_LABELS
@@ -57,7 +58,18 @@ def upload():
 def _form_page(form: RegistryUploadForm, limit: int, error: str | None = None):
     if error:
         form.archive.errors = [*form.archive.errors, error]
-    return render_template("imports/upload.html", form=form, limit=_megabytes(limit), report=None)
+    last_run = queries.last_run()
+    return render_template(
+        "imports/upload.html",
+        form=form,
+        limit=_megabytes(limit),
+        report=None,
+        last_run=last_run,
+        last_report=queries.report_of(last_run) if last_run else None,
+        anomalies_shown=ANOMALIES_SHOWN,
+        record_labels=RECORD_LABELS,
+        anomaly_labels=ANOMALY_LABELS,
+    )
 
 
 def _megabytes(size: int) -> str:

@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from portfolio.core.french import counted
 from portfolio.reminders.sweep import run_sweep
 
 reminders_cli = AppGroup("reminders", help="Rappels : échéances et notifications.")
@@ -27,10 +28,11 @@ def sweep_command(as_json: bool, now: datetime | None):
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(
-            f"Passage des rappels : {result.claimed} réclamé(s), {result.sent} envoyé(s), {result.failed} en échec "
-            f"({result.emails} courriel(s) ; {result.created} notification(s) créée(s), "
-            f"{result.superseded} remplacée(s) ; échéances : {result.deadlines_opened} ouverte(s), "
-            f"{result.deadlines_closed} close(s) ; {result.seconds} s)."
+            f"Passage des rappels : {counted(result.claimed, 'réclamé')}, {counted(result.sent, 'envoyé')}, "
+            f"{result.failed} en échec ({counted(result.emails, 'courriel')} ; "
+            f"{counted(result.created, 'notification créée', 'notifications créées')}, "
+            f"{counted(result.superseded, 'remplacée')} ; échéances : {counted(result.deadlines_opened, 'ouverte')}, "
+            f"{counted(result.deadlines_closed, 'close')} ; {result.seconds} s)."
             + (UNCHANGED if result.generation_skipped else "")
         )
         for failure in result.failures:
@@ -39,5 +41,6 @@ def sweep_command(as_json: bool, now: datetime | None):
                 f"{failure.error} ; nouvel essai à partir du {failure.next_attempt_at.isoformat()}"
             )
     if result.failed:
-        click.echo(f"{result.failed} envoi(s) en échec : ils seront retentés au prochain passage.", err=True)
+        retried = "il sera retenté" if result.failed == 1 else "ils seront retentés"
+        click.echo(f"{counted(result.failed, 'envoi en échec', 'envois en échec')} : {retried} au prochain passage.", err=True)
         raise SystemExit(1)

@@ -1,4 +1,6 @@
-"""What the reminders' pages read: a person's "À faire", inbox and unread count, the admin's lists."""
+"""What the reminders' pages read: a person's "À faire", inbox and unread count, the admin's lists,
+and what the homes show of them (a person's "À faire" in short, the deliveries' health)."""
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Select, func, or_, select
@@ -107,13 +109,19 @@ def admin_counts() -> dict[str, int]:
             func.count(Notification.id).filter(Notification.sent_at.is_(None), Notification.cancelled_at.is_not(None)),
         )
     ).one()
+    return {**undelivered_counts(), "sent": sent, "cancelled": cancelled}
+
+
+def undelivered_counts() -> dict[str, int]:
+    """How many notifications wait for their first delivery ("pending") or for another attempt
+    ("failing"): one statement over the few undelivered rows."""
     pending, failing = db.session.execute(
         select(
             func.count(Notification.id).filter(Notification.attempts == 0),
             func.count(Notification.id).filter(Notification.attempts > 0),
         ).where(Notification.sent_at.is_(None), Notification.cancelled_at.is_(None))
     ).one()
-    return {"pending": pending, "failing": failing, "sent": sent, "cancelled": cancelled}
+    return {"pending": pending, "failing": failing}
 
 
 def upcoming_deadlines(limit: int = 20) -> list[Deadline]:
@@ -144,3 +152,64 @@ def unreceived_deadline_count() -> int:
 
 def outbox() -> Select:
     return select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+
+
+# --- The homes ------------------------------------------------------------------------------
+
+
+@dataclass
+class TodoSummary:
+    """A person's "À faire" in short: how many deadlines (and how many late) per rule, the first few
+    of all, and the first few of the rules a home lists apart."""
+
+    total: int = 0
+    late: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    late_by_rule: dict[str, int] = field(default_factory=dict)
+    first: list[Deadline] = field(default_factory=list)
+    first_of_rule: dict[str, list[Deadline]] = field(default_factory=dict)
+
+
+def todo_summary(user_id: int, today: date, first: int = 5, listed_rules: tuple[str, ...] = ()) -> TodoSummary:
+    """The "À faire" of `todo` (the same deadlines), counted and cut short, in a fixed number of statements."""
+    statement = todo(user_id, today)
+    mine = statement.subquery()
+    summary = TodoSummary()
+    for rule, total, late in db.session.execute(
+        select(mine.c.rule, func.count(), func.count().filter(mine.c.due_on < today)).group_by(mine.c.rule)
+    ):
+        summary.by_rule[rule], summary.late_by_rule[rule] = total, late
+    summary.total, summary.late = sum(summary.by_rule.values()), sum(summary.late_by_rule.values())
+    summary.first = list(db.session.scalars(statement.limit(first)))
+    for rule in listed_rules:
+        summary.first_of_rule[rule] = list(db.session.scalars(statement.where(Deadline.rule == rule).limit(first)))
+    return summary
+
+
+@dataclass
+class DeliveryHealth:
+    """The reminders' deliveries as the admin's home shows them."""
+
+    counts: dict[str, int]
+    #: The last notifications that failed and wait for another attempt, latest attempt first.
+    failing: list[Notification]
+    #: When a reminder was last delivered (None before the first).
+    last_sent_at: datetime | None
+    #: Open deadlines nobody but the admins would receive.
+    unreceived: int
+
+
+def delivery_health(first: int = 3) -> DeliveryHealth:
+    failing = db.session.scalars(
+        select(Notification)
+        .where(*_status_condition("failing"))
+        .order_by(Notification.next_attempt_at.desc(), Notification.id.desc())
+        .limit(first)
+        .options(joinedload(Notification.recipient))
+    ).all()
+    return DeliveryHealth(
+        counts=undelivered_counts(),
+        failing=list(failing),
+        last_sent_at=db.session.scalar(select(func.max(Notification.sent_at))),
+        unreceived=unreceived_deadline_count(),
+    )

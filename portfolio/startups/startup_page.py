@@ -58,12 +58,13 @@ def load_startup(slug: str, full: bool = False) -> Startup:
 
 
 def duration_fr(start: date, today: date) -> str:
-    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours", "depuis aujourd’hui"."""
+    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours", "aujourd’hui" (the pages
+    write "depuis le 06/12/2026 (aujourd’hui)")."""
     days = (today - start).days
     if days < 0:
         return "pas encore commencée"
     if days == 0:
-        return "depuis aujourd’hui"
+        return "aujourd’hui"
     months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
     if months < 1:
         return f"{days} jour{'s' if days > 1 else ''}"
