@@ -5,7 +5,6 @@ SQL statements whatever the size of the portfolio: a few per role held, never on
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from portfolio.funding.warning_counts import warning_counts
 from portfolio.governance import queries as governance_queries
 from portfolio.imports import queries as import_queries
 from portfolio.imports.models import ImportRun
@@ -49,12 +48,6 @@ class FinanceSection:
     deadlines: int
     deadlines_late: int
     deadline_items: list
-    #: {warning code: how many} of the finance view's consistency warnings.
-    warnings: dict[str, int]
-
-    @property
-    def warning_total(self) -> int:
-        return sum(self.warnings.values())
 
 
 @dataclass
@@ -106,7 +99,6 @@ def _finance(todo: reminder_queries.TodoSummary, today: date) -> FinanceSection:
         deadlines=sum(todo.by_rule.get(rule, 0) for rule in FINANCE_ALERT_RULES),
         deadlines_late=sum(todo.late_by_rule.get(rule, 0) for rule in FINANCE_ALERT_RULES),
         deadline_items=deadline_items,
-        warnings=warning_counts(today),
     )
 
 
