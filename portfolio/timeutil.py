@@ -53,3 +53,23 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def duration_fr(start: date, today: date) -> str:
+    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours", "aujourd’hui" (the pages
+    write "depuis le 06/12/2026 (aujourd’hui)")."""
+    days = (today - start).days
+    if days < 0:
+        return "pas encore commencée"
+    if days == 0:
+        return "aujourd’hui"
+    months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
+    if months < 1:
+        return f"{days} jour{'s' if days > 1 else ''}"
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} an{'s' if years > 1 else ''}")
+    if months:
+        parts.append(f"{months} mois")
+    return " et ".join(parts)

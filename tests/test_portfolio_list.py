@@ -445,7 +445,7 @@ def test_a_phase_change_shows_on_the_very_next_list_request(app, client, world, 
     login(coach)
     def phase_shown(page: str) -> str:
         row = re.search(r'<tr data-slug="signaux-faibles">(.*?)</tr>', page, re.S).group(1)
-        return next(label for label in ("Construction", "Accélération") if re.search(rf"<td>\s*{label}\b", row))
+        return next(label for label in ("Construction", "Accélération") if re.search(rf"<td[^>]*>\s*{label}\b", row))
 
     with recorded_statements() as executed:
         before = client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True)

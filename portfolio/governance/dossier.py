@@ -38,9 +38,9 @@ from portfolio.governance.operations import ordered_reviews
 from portfolio.governance.schedule import portfolio_schedule
 from portfolio.startups import phases
 from portfolio.startups.models import Indicator, Measurement, Milestone, Sponsorship, Startup, TeamMember
-from portfolio.startups.startup_page import Chart, charts, duration_fr
+from portfolio.startups.startup_page import Chart, charts
 from portfolio.status import store
-from portfolio.timeutil import to_paris, utcnow
+from portfolio.timeutil import duration_fr, to_paris, utcnow
 
 PREPARATION_STATUSES = {"missing": "Manquante", "incomplete": "Incomplète", "complete": "Complète"}
 

@@ -20,7 +20,7 @@ from portfolio.status.compute import COLUMNS as STATUS_COLUMNS, Status
 from portfolio.status.models import StartupStatus
 from portfolio.startups.models import CoIncubation, Incubator, Organisation, Sponsorship, Startup
 from portfolio.startups.phases import PHASES, label, rank_expression
-from portfolio.timeutil import today_in_paris
+from portfolio.timeutil import duration_fr, today_in_paris
 
 #: The `phase` filter's value for "no phase on that day".
 NO_PHASE = "aucune"
@@ -100,18 +100,10 @@ class PortfolioRow:
 
     @property
     def time_in_phase(self) -> str:
-        """How long the startup has been in its phase on the day, in French ("3 mois")."""
-        days = self.days_in_phase
-        if days is None:
+        """How long the startup has been in its phase on the day, in the startup page's words ("3 mois")."""
+        if self.days_in_phase is None or self.phase_since is None:
             return ""
-        if days == 0:
-            return "depuis aujourd’hui"
-        if days < 61:
-            return f"{days} jour{'s' if days > 1 else ''}"
-        months = days * 12 // 365
-        if months < 24:
-            return f"{months} mois"
-        return f"{months // 12} ans et {months % 12} mois" if months % 12 else f"{months // 12} ans"
+        return duration_fr(self.phase_since, self.phase_since + timedelta(days=self.days_in_phase))
 
 
 @dataclass(frozen=True)

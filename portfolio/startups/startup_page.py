@@ -24,6 +24,7 @@ from portfolio.startups.models import (
     Sponsorship,
     Startup,
 )
+from portfolio.timeutil import duration_fr
 
 #: Audit actions on a span, in words.
 SPAN_ACTIONS = {"phase_change": "Changement de phase", "phase_correction": "Correction", "update": "Modification"}
@@ -55,26 +56,6 @@ def load_startup(slug: str, full: bool = False) -> Startup:
     if startup is None:
         abort(404)
     return startup
-
-
-def duration_fr(start: date, today: date) -> str:
-    """How long since `start`, in words: "2 ans et 3 mois", "5 mois", "12 jours", "aujourd’hui" (the pages
-    write "depuis le 06/12/2026 (aujourd’hui)")."""
-    days = (today - start).days
-    if days < 0:
-        return "pas encore commencée"
-    if days == 0:
-        return "aujourd’hui"
-    months = (today.year - start.year) * 12 + today.month - start.month - (today.day < start.day)
-    if months < 1:
-        return f"{days} jour{'s' if days > 1 else ''}"
-    years, months = divmod(months, 12)
-    parts = []
-    if years:
-        parts.append(f"{years} an{'s' if years > 1 else ''}")
-    if months:
-        parts.append(f"{months} mois")
-    return " et ".join(parts)
 
 
 @dataclass

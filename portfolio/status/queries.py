@@ -12,8 +12,8 @@ from portfolio.extensions import db
 from portfolio.governance.doctrine import status_text
 from portfolio.startups.models import CoIncubation, Startup
 from portfolio.startups.phases import label
-from portfolio.startups.startup_page import duration_fr
 from portfolio.status.models import StartupStatus
+from portfolio.timeutil import duration_fr
 
 #: The kinds of "to update", in the order a coach reads them.
 TO_UPDATE = ("stale", "long_in_phase", "overdue")
