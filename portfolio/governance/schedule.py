@@ -148,20 +148,20 @@ def portfolio_schedule(
 
 def _today(incubator: str | None, startup_ids: tuple[int, ...] | None = None, status: str | None = None) -> Select:
     """Today's active startups from their status rows, most urgent first (`urgency_order`, in SQL:
-    the stored status's rank, the due day with none last, the folded name)."""
+    the stored status's rank (stored for active startups only), the due day with none last, the
+    folded name: one range of `ix_startup_status_committee_order`)."""
     statement = (
         _startups(incubator, startup_ids, StartupStatus)
         .join(StartupStatus, StartupStatus.startup_id == Startup.id)
-        .where(StartupStatus.phase.in_(ACTIVE_PHASES))
+        .where(StartupStatus.committee_rank.is_not(None))
         .order_by(
             StartupStatus.committee_rank,
-            StartupStatus.committee_due_on.is_(None),
-            StartupStatus.committee_due_on,
+            StartupStatus.committee_sort_on,
             StartupStatus.sort_name,
-            Startup.id,
+            StartupStatus.startup_id,
         )
     )
-    return statement if status is None else statement.where(StartupStatus.committee_status == status)
+    return statement if status is None else statement.where(StartupStatus.committee_rank == STATUS_RANK[status])
 
 
 def _from_records(records, day: date) -> list[CommitteeSchedule]:
@@ -186,14 +186,16 @@ def today_page(
     request's `page=`) for today: two statements whatever the portfolio's size."""
     today = today_in_paris()
     store.refresh(today)
-    grouped = _of_incubator(
-        select(StartupStatus.committee_status, func.count())
-        .join(Startup, Startup.id == StartupStatus.startup_id)
-        .where(StartupStatus.phase.in_(ACTIVE_PHASES))
-        .group_by(StartupStatus.committee_status),
-        incubator,
+    # By rank (one status each): a range of the order's index, which holds all it counts.
+    grouped = (
+        select(StartupStatus.committee_rank, func.count())
+        .where(StartupStatus.committee_rank.is_not(None))
+        .group_by(StartupStatus.committee_rank)
     )
-    counts = dict.fromkeys(STATUSES, 0) | dict(db.session.execute(grouped).all())
+    if incubator:
+        grouped = _of_incubator(grouped.join(Startup, Startup.id == StartupStatus.startup_id), incubator)
+    by_rank = list(STATUSES)
+    counts = dict.fromkeys(STATUSES, 0) | {by_rank[rank]: count for rank, count in db.session.execute(grouped)}
     total = counts.get(status, 0) if status else sum(counts.values())
     return counts, TodayPage(
         statement=_today(incubator, status=status), day=today, total=total,

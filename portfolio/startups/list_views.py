@@ -138,19 +138,26 @@ def startup_list():
         return _render_invalid(form)
     query = form.to_query()
     listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
-    body = render_template(
+    rows = rendered_rows(listing.rows, query)
+    pagination = listing.pagination
+    # The body is kept under all it is drawn from: the request's arguments (the form shows them as
+    # typed, the links carry them), the day, the funnel's counts, the rows (each one kept under its
+    # own values) and the page's place. Any change of the data is a new key.
+    key = ("startups/_list_body.html", tuple(request.args.items(multi=True)), query.on, listing.funnel,
+           tuple(rows), (pagination.page, pagination.per_page, pagination.total))
+    body = fragments.kept().get(key, lambda: render_template(
         "startups/_list_body.html",
         form=form,
         query=query,
-        page=listing.pagination,
-        rows=rendered_rows(listing.rows, query),
+        page=pagination,
+        rows=rows,
         funnel=listing.funnel,
         filters=_filter_args(),
         no_phase=portfolio.NO_PHASE,
         stale_after_days=current_app.config["STALE_AFTER_DAYS"],
         phase_norms=current_app.config["PHASE_NORMS_DAYS"],
         phase_label=label,
-    )
+    ))
     return render_template(
         "startups/list.html",
         body=Markup(body),

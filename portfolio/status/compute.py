@@ -54,6 +54,7 @@ class Status:
     health_meeting_id: int | None = None
     sponsor_names: str = ""
     co_incubator_names: str = ""
+    committee_sort_on: date | None = None
 
     @property
     def sponsors(self) -> list[str]:
@@ -71,6 +72,9 @@ class Status:
 
 
 COLUMNS = tuple(field.name for field in fields(Status))
+#: The sort day of an active startup without a due day: after every real one, on every database
+#: (SQLite puts NULL first, PostgreSQL last), so that next committees' order is one index range.
+UNDATED = date(9999, 12, 31)
 
 
 def stale_from(updated_at: datetime, after_days: int) -> date:
@@ -213,6 +217,7 @@ def compute(day: date, startup_ids: Iterable[int] | None = None, run_outs: RunOu
             funding_state="tracked" if startup.id in funding else "none",
             committee_status=situation,
             committee_rank=None if situation is None else STATUS_RANK[situation],
+            committee_sort_on=None if situation is None else due_on or UNDATED,
             health=health,
             health_on=to_paris(health_moment).date() if health_moment else None,
             health_meeting_id=health_meeting,

@@ -20,7 +20,7 @@ class StartupStatus(db.Model):
         Index("ix_startup_status_sort_name", "sort_name"),
         Index("ix_startup_status_computed_on", "computed_on"),
         Index("ix_startup_status_committee_due_on", "committee_due_on"),
-        Index("ix_startup_status_committee_order", "committee_rank", "committee_due_on", "sort_name"),
+        Index("ix_startup_status_committee_order", "committee_rank", "committee_sort_on", "sort_name", "startup_id"),
         Index("ix_startup_status_health", "health"),
         Index("ix_startup_status_impact_level", "impact_level"),
     )
@@ -59,6 +59,9 @@ class StartupStatus(db.Model):
     #: and that status's rank in the order of urgency (next committees lists by it).
     committee_status: Mapped[str | None] = mapped_column(String(20))
     committee_rank: Mapped[int | None] = mapped_column(Integer)
+    #: Its due day, or `compute.UNDATED` when it has none (active startups only): with the rank and
+    #: the name, next committees' order, read from one index.
+    committee_sort_on: Mapped[date | None] = mapped_column(Date)
     #: The health recorded at its latest committee that has one (a HEALTH_LEVELS key), that
     #: committee's day and id.
     health: Mapped[str | None] = mapped_column(String(20))
