@@ -12,7 +12,7 @@ STATIC_DSFR := portfolio/static/dsfr
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres test-all bench install assets browser pgclient office db demo clean
+.PHONY: run test test-postgres test-all bench install assets browser pgclient office pdftools db demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ pgclient:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql-client; }
 
+# Poppler's pdftotext reads the committee's pack as a reader's tools would (the pack's browser journey).
+pdftools:
+	@command -v pdftotext >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils; }
+
 # LibreOffice (headless Calc) checks that every CSV export opens with its accents and codes intact.
 office:
 	@command -v soffice >/dev/null || { \
@@ -72,11 +78,11 @@ run: install assets demo
 	  $(BIN)/flask scheduler run & \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
-test: install assets browser office
+test: install assets browser office pdftools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL, in a database created for this run and dropped after.
-test-postgres: install assets browser pgclient office
+test-postgres: install assets browser pgclient office pdftools
 	@db=portfolio_test_$$$$; \
 	  psql "postgresql://postgres@127.0.0.1:5432/test" -qc "CREATE DATABASE $$db" && \
 	  TEST_DATABASE_URL=$(PG_URL)/$$db $(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
