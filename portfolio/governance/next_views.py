@@ -3,6 +3,7 @@ and its exports (CSV, .xlsx)."""
 
 from flask import current_app, render_template, request
 from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
@@ -96,32 +97,42 @@ def _filter_args(**changes) -> dict[str, str]:
 def next_committees():
     form = _read_filters()
     if form.errors:
-        return render_template("governance/next_committees.html", form=form, page=None), 400
+        return _page(form, None), 400
     per_page = current_app.config["PAGE_SIZE"]
     if form.on.data == today_in_paris():
         counts, page = schedule.today_page(_incubator(form), form.status.data or None, per_page)
     else:
         counts, rows = _selection(form)
         page = ListPagination(rows=rows, per_page=per_page, max_per_page=None, error_out=False)
+    # Each row kept under its values: rendered again only once its situation changed.
+    rows = tuple(fragments.render("governance/_next_row.html", row, row=row) for row in page.items)
+    # The body kept under all it is drawn from: the request's arguments (the form shows them as
+    # typed, the links carry them), the day, the counts, the rows and the page's place.
+    key = ("governance/_next_body.html", tuple(request.args.items(multi=True)), form.on.data,
+           tuple(counts.items()), rows, (page.page, page.per_page, page.total))
+    return _page(form, page, body=fragments.kept().get(key, lambda: _body(form, page, rows, counts)))
+
+
+def _body(form: NextCommitteesFilterForm, page, rows=(), counts=None) -> str:
+    return render_template(
+        "governance/_next_body.html", form=form, page=page, rows=rows, counts=counts,
+        statuses=doctrine.STATUSES, on=form.on.data, filter_args=_filter_args,
+    )
+
+
+def _page(form: NextCommitteesFilterForm, page, body: str | None = None) -> str:
     return render_template(
         "governance/next_committees.html",
-        form=form,
         page=page,
-        # Each row kept under its values: rendered again only once its situation changed.
-        rows=[fragments.render("governance/_next_row.html", row, row=row) for row in page.items],
-        counts=counts,
-        statuses=doctrine.STATUSES,
-        on=form.on.data,
-        filter_args=_filter_args,
-        export_args=_filter_args(on=form.on.data.isoformat()),
-        due_soon_days=doctrine.DUE_SOON_DAYS,
+        body=Markup(body if body is not None else _body(form, page)),
+        export_args=_filter_args(on=form.on.data.isoformat()) if page else None,
     )
 
 
 def _export(extension: str):
     form = _read_filters()
     if form.errors:
-        return render_template("governance/next_committees.html", form=form, page=None), 400
+        return _page(form, None), 400
     _, rows = _selection(form)
     table = Table(CSV_COLUMNS, [_export_row(row) for row in rows], "Prochains comités")
     return exports.response(table, f"prochains-comites-{form.on.data.isoformat()}", extension)
