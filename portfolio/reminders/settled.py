@@ -141,8 +141,9 @@ SUBJECTS = {
 
 def settled(deadlines: Iterable[tuple[int, str, str, datetime]], today: date) -> set[int]:
     """The ids, among these (id, rule, subject, created at), of the deadlines the data already
-    settle. Every check runs, even on no deadline: a page reading this runs the same statements
-    whatever the deadlines are."""
+    settle. Either every check runs, even for a rule without deadlines, or none does (when no
+    deadline is of a rule checked here): a page reading this runs the same statements whatever
+    the number and the rules of the deadlines."""
     by_rule: dict[str, list[tuple[int, str]]] = defaultdict(list)
     created: dict[int, datetime] = {}
     for deadline_id, rule, subject, created_at in deadlines:
@@ -150,6 +151,8 @@ def settled(deadlines: Iterable[tuple[int, str, str, datetime]], today: date) ->
             by_rule[rule].append((deadline_id, subject))
             created[deadline_id] = created_at
     done: set[int] = set()
+    if not created:
+        return done
     for rule, check in CHECKS.items():
         done |= check(by_rule.get(rule, []), today, created)
     return done
