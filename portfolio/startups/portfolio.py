@@ -133,6 +133,11 @@ class Funnel:
         return next((step.count for step in self.steps if step.phase == phase), 0)
 
 
+#: The status row's columns as the row statement reads them (labelled once: built per request,
+#: they cost more than the statement's run).
+_STATUS_VALUES = tuple(getattr(StartupStatus, name).label(f"status_{name}") for name in STATUS_COLUMNS)
+
+
 class _Statement:
     """The query's SQL pieces, built once per request. The startups are read with their status row
     (`portfolio.status`): today's phase, flags and name order are its indexed columns; the phase on
@@ -280,7 +285,7 @@ class _Statement:
             case((self.stale, True), else_=False).label("stale"),
             case((self.long_in_phase, True), else_=False).label("long_in_phase"),
             # Plain values, last: an ORM object per row would cost more than the rest of the row.
-            *(getattr(StartupStatus, name).label(f"status_{name}") for name in STATUS_COLUMNS),
+            *_STATUS_VALUES,
             join_startup=True,
         ).outerjoin(Incubator, Incubator.id == Startup.incubator_id)
 
