@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from portfolio.accounts.models import User
 from portfolio.accounts.permissions import can
 from portfolio.extensions import db
 from portfolio.funding import consumption
@@ -62,9 +63,10 @@ def _startup_options(path):
     )
 
 
-def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
+def load_meeting(meeting_id: int, full: bool = False, spans: bool = True) -> Meeting:
     """The meeting (404 otherwise), its participants and reviews; `full` loads all a dossier shows
-    (again when the session already holds the meeting)."""
+    (again when the session already holds the meeting); `spans=False` leaves out the reviewed
+    startups' phase spans (the pack, whose dossiers are kept, reads none)."""
     statement = select(Meeting).where(Meeting.id == meeting_id)
     reviews = selectinload(Meeting.reviews)
     if full:
@@ -76,10 +78,12 @@ def load_meeting(meeting_id: int, full: bool = False) -> Meeting:
             reviews.joinedload(Review.decision).selectinload(Decision.follow_ups).joinedload(FollowUpAction.owner),
         )
     else:
+        startups = reviews.joinedload(Review.startup)
         statement = statement.options(
-            joinedload(Meeting.chair),
+            # The chair's name, not their roles (read, they are loaded then).
+            joinedload(Meeting.chair).lazyload(User.roles),
             selectinload(Meeting.participants),
-            reviews.joinedload(Review.startup).selectinload(Startup.phase_spans),
+            startups.selectinload(Startup.phase_spans) if spans else startups,
             reviews.joinedload(Review.preparation),
         )
     meeting = db.session.scalar(statement)

@@ -156,14 +156,14 @@ def meeting_detail(meeting_id: int):
 
 @requires("meeting.view")
 def pack(meeting_id: int):
-    meeting, today = load_meeting(meeting_id), today_in_paris()
+    meeting, today = load_meeting(meeting_id, spans=False), today_in_paris()
     authorize("meeting.view", meeting)
     return render_template("governance/pack.html", **pack_context(meeting, today, current_user))
 
 
 @requires("meeting.view")
 def pack_pdf(meeting_id: int):
-    meeting = load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id, spans=False)
     authorize("meeting.view", meeting)
     response = make_response(pack_pdf_bytes(meeting, today_in_paris(), current_user))
     response.headers["Content-Type"] = "application/pdf"
