@@ -3,7 +3,7 @@ links to act — an intrapreneur their startups, their next committee and the pr
 nothing of another startup), a coach their incubators' startups to update, a chair their meetings,
 packs and decisions, finance the reports due and alerts, an admin the last import and the deliveries."""
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from html import unescape
 from pathlib import Path
 
@@ -225,6 +225,16 @@ def test_the_admin_sees_the_last_import_and_the_deliveries_health(client, login,
     assert 'href="/admin/import#dernier-import"' in health
     assert "1 rappel en échec" in health and 'href="/admin/reminders?statut=failing"' in health
     assert "SMTP 451: boîte pleine" in health and "2 essais" in health
+    # A delivery made: its moment, in Paris (read in the statement that counts the others).
+    sent_at = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
+    db.session.add(Notification(
+        deadline=deadline, rule=deadline.rule, subject=deadline.subject, recipient_id=admin.id,
+        occurrence=today_in_paris() - timedelta(days=1), text=deadline.title, channel="immediate",
+        due_at=sent_at, scheduled_for=sent_at, sent_at=sent_at, attempts=1,
+    ))
+    db.session.commit()
+    health = section(unescape(client.get("/").get_data(as_text=True)), "home-admin")
+    assert "Dernier envoi : 02/03/2026 à 09:30" in health and "1 rappel en échec" in health
     # The import page shows that import's report whole.
     page = unescape(client.get("/admin/import").get_data(as_text=True))
     assert 'id="dernier-import"' in page and "registre-test.zip" in page and "startups/<wbr>nouvelle.<wbr>md" in page

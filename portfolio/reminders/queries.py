@@ -112,15 +112,20 @@ def admin_counts() -> dict[str, int]:
     return {**undelivered_counts(), "sent": sent, "cancelled": cancelled}
 
 
+def _undelivered(*also) -> Select:
+    """SELECT pending, failing[, also…]: how many notifications wait for their first delivery or
+    for another attempt, over the few undelivered rows (the pending index)."""
+    return select(
+        func.count(Notification.id).filter(Notification.attempts == 0),
+        func.count(Notification.id).filter(Notification.attempts > 0),
+        *also,
+    ).where(Notification.sent_at.is_(None), Notification.cancelled_at.is_(None))
+
+
 def undelivered_counts() -> dict[str, int]:
     """How many notifications wait for their first delivery ("pending") or for another attempt
     ("failing"): one statement over the few undelivered rows."""
-    pending, failing = db.session.execute(
-        select(
-            func.count(Notification.id).filter(Notification.attempts == 0),
-            func.count(Notification.id).filter(Notification.attempts > 0),
-        ).where(Notification.sent_at.is_(None), Notification.cancelled_at.is_(None))
-    ).one()
+    pending, failing = db.session.execute(_undelivered()).one()
     return {"pending": pending, "failing": failing}
 
 
@@ -141,13 +146,17 @@ def open_deadline_count() -> int:
     return db.session.scalar(select(func.count(Deadline.id)).where(Deadline.closed_at.is_(None)))
 
 
-def unreceived_deadline_count() -> int:
-    """Open deadlines that reach the admins only because nobody else would receive them."""
-    return db.session.scalar(
+def _unreceived() -> Select:
+    return (
         select(func.count(func.distinct(Deadline.id)))
         .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
         .where(Deadline.closed_at.is_(None), DeadlineRecipient.role == "admin")
     )
+
+
+def unreceived_deadline_count() -> int:
+    """Open deadlines that reach the admins only because nobody else would receive them."""
+    return db.session.scalar(_unreceived())
 
 
 def outbox() -> Select:
@@ -207,9 +216,13 @@ def delivery_health(first: int = 3) -> DeliveryHealth:
         .limit(first)
         .options(joinedload(Notification.recipient))
     ).all()
+    # The counts, the last delivery and the deadlines only admins receive, in one statement.
+    pending, failing_count, last_sent_at, unreceived = db.session.execute(_undelivered(
+        select(func.max(Notification.sent_at)).scalar_subquery(), _unreceived().scalar_subquery(),
+    )).one()
     return DeliveryHealth(
-        counts=undelivered_counts(),
+        counts={"pending": pending, "failing": failing_count},
         failing=list(failing),
-        last_sent_at=db.session.scalar(select(func.max(Notification.sent_at))),
-        unreceived=unreceived_deadline_count(),
+        last_sent_at=last_sent_at,
+        unreceived=unreceived,
     )
