@@ -96,9 +96,11 @@ with app.app_context():
                              .order_by(func.count(Milestone.id).desc(), Startup.slug).limit(1))
     convention = db.session.scalar(select(Convention.id).order_by(Convention.id).limit(1))
     from portfolio.status.models import StartupStatus
-    # Startups the writer changes (not the measured one): a phase change each, once.
+    # Startups the writer changes (not the measured one): a phase change each, once; none with a
+    # phase planned ahead (a change dated today before it is refused, rightly).
     writable = db.session.scalars(select(Startup.slug).join(StartupStatus, StartupStatus.startup_id == Startup.id)
-                                  .where(StartupStatus.phase == "investigation", Startup.slug != slug)
+                                  .where(StartupStatus.phase == "investigation", StartupStatus.next_phase.is_(None),
+                                         Startup.slug != slug)
                                   .order_by(Startup.id).limit(400)).all()
     meeting = db.session.scalar(select(Meeting.id).join(Review).group_by(Meeting.id)
                                 .order_by(func.count(Review.id).desc(), Meeting.id).limit(1))
@@ -219,7 +221,8 @@ def mixed_load(base: str, cookie: str, urls: dict[str, str], slugs: list[str], d
         finally:
             writer.stop()
         results[name] = {**measure, "writes": writer.writes, "write_failures": writer.failures}
-        log(f"  mixed {name}: p50 {measure['p50_ms']:.1f} ms, p95 {measure['p95_ms']:.1f} ms, {writer.writes} writes")
+        log(f"  mixed {name}: p50 {measure['p50_ms']:.1f} ms, p95 {measure['p95_ms']:.1f} ms, {writer.writes} writes"
+            + (f", {writer.failures} refused" if writer.failures else ""))
     hello = results.get("hello", {}).get("p95_ms")
     for measure in results.values():
         if hello:
@@ -391,7 +394,7 @@ def print_table(report: dict) -> None:
     for kind, results in report["databases"].items():
         print(f"\n{kind} — ×{report['scale']}, {report['workers']} workers gunicorn, wrk {report['connections']} connections")
         print(f"{'endpoint':<22} {'repeated p50/p95 ms':>20} {'ratio':>6} {'after write ms':>15} {'ratio':>6} "
-              f"{'mixed p50/p95 ms':>17} {'ratio':>6} {'writes':>6}")
+              f"{'mixed p50/p95 ms':>17} {'ratio':>6} {'writes (refused)':>16}")
         for name, measure in results["endpoints"].items():
             if "unavailable" in measure:
                 print(f"{name:<22} {measure['unavailable']}")
@@ -406,7 +409,7 @@ def print_table(report: dict) -> None:
             print(f"{name:<22} {measure['p50_ms']:>9.1f}/{measure['p95_ms']:<9.1f} {measure.get('ratio_to_hello_p95', '—'):>6} "
                   f"{fresh.get('median_ms', '—'):>15} {str(fresh_ratio) + fresh_verdict:>6} "
                   f"{mixed.get('p50_ms', 0):>8.1f}/{mixed.get('p95_ms', 0):<8.1f} {str(mixed_ratio) + verdict:>6} "
-                  f"{mixed.get('writes', '—'):>6}")
+                  f"{str(mixed.get('writes', '—')) + ' (' + str(mixed.get('write_failures', 0)) + ')':>16}")
         if results.get("list_scale"):
             larger = results["list_scale"]
             print(f"portfolio list at ×{report['list_scale']} under the mixed load: p95 "
