@@ -8,14 +8,15 @@ bounded in bytes (`FRAGMENT_CACHE_BYTES`, least recently used out first), so the
 in any process, and never grow past the bound.
 
 A fragment's template sees only what it is given (no request, no signed-in person, no permission):
-what it shows must be the same for every reader who may see it.
+what it shows must be the same for every reader who may see it. A page's body (`page_body`) is the
+one exception: rendered in the request, it is kept under the request's arguments too.
 """
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import current_app
+from flask import current_app, request
 from markupsafe import Markup
 
 #: What an entry costs beside its text (its key, the dictionary's slot), counted in the bound.
@@ -83,3 +84,10 @@ def render(template: str, key: Hashable, **values) -> Markup:
     """`template` rendered with `values`, kept under (`template`, `key`): `key` must hold everything
     of `values` the template reads."""
     return kept().get((template, key), lambda: rendered(template, **values))
+
+
+def page_body(template: str, values: Hashable, render: Callable[[], str]) -> Markup:
+    """A page's body (`render()`, which renders `template` in the request), kept under the request's
+    arguments (its form shows them as typed, its links carry them) and `values`: everything else it
+    is drawn from (the day, its counts, its rows as kept, its page's place)."""
+    return kept().get((template, tuple(request.args.items(multi=True)), values), render)

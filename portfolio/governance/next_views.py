@@ -106,11 +106,9 @@ def next_committees():
         page = ListPagination(rows=rows, per_page=per_page, max_per_page=None, error_out=False)
     # Each row kept under its values: rendered again only once its situation changed.
     rows = tuple(fragments.render("governance/_next_row.html", row, row=row) for row in page.items)
-    # The body kept under all it is drawn from: the request's arguments (the form shows them as
-    # typed, the links carry them), the day, the counts, the rows and the page's place.
-    key = ("governance/_next_body.html", tuple(request.args.items(multi=True)), form.on.data,
-           tuple(counts.items()), rows, (page.page, page.per_page, page.total))
-    return _page(form, page, body=fragments.kept().get(key, lambda: _body(form, page, rows, counts)))
+    drawn_from = (form.on.data, tuple(counts.items()), rows, (page.page, page.per_page, page.total))
+    body = fragments.page_body("governance/_next_body.html", drawn_from, lambda: _body(form, page, rows, counts))
+    return _page(form, page, body=body)
 
 
 def _body(form: NextCommitteesFilterForm, page, rows=(), counts=None) -> str:

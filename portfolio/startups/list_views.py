@@ -140,12 +140,8 @@ def startup_list():
     listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
     rows = rendered_rows(listing.rows, query)
     pagination = listing.pagination
-    # The body is kept under all it is drawn from: the request's arguments (the form shows them as
-    # typed, the links carry them), the day, the funnel's counts, the rows (each one kept under its
-    # own values) and the page's place. Any change of the data is a new key.
-    key = ("startups/_list_body.html", tuple(request.args.items(multi=True)), query.on, listing.funnel,
-           tuple(rows), (pagination.page, pagination.per_page, pagination.total))
-    body = fragments.kept().get(key, lambda: render_template(
+    drawn_from = (query.on, listing.funnel, tuple(rows), (pagination.page, pagination.per_page, pagination.total))
+    body = fragments.page_body("startups/_list_body.html", drawn_from, lambda: render_template(
         "startups/_list_body.html",
         form=form,
         query=query,
