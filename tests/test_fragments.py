@@ -1,12 +1,10 @@
 """Rendered fragments (portfolio.core.fragments): kept under the values they show, bounded in bytes,
 never stale: a changed value is a new key, so a write shows at once on every page that lists it."""
 import sys
-from dataclasses import fields
 
 from markupsafe import Markup
 
 from portfolio.core.fragments import ENTRY_OVERHEAD_BYTES, Fragments
-from portfolio.startups.portfolio import PortfolioRow
 
 
 def test_a_fragment_is_rendered_once_per_key_and_again_for_another_key():
@@ -41,14 +39,6 @@ def test_a_fragment_larger_than_the_bound_is_served_but_not_kept():
     kept = Fragments(max_bytes=500)
     assert kept.get("big", lambda: "x" * 1000) == "x" * 1000
     assert len(kept) == 0 and kept.size == 0
-
-
-def test_a_portfolio_row_is_kept_under_every_value_it_holds():
-    """A field added to the row without joining its key would leave a stale row on the page."""
-    row = PortfolioRow(id=1, slug="a", name="A", pitch=None, incubator=None, phase=None, phase_since=None,
-                       days_in_phase=None, updated_at=None, stale=False, long_in_phase=False)
-    assert len(row.values()) == len(fields(PortfolioRow))
-    hash(row.values())
 
 
 def test_the_menu_shows_each_person_the_sections_they_may_open_with_the_current_one_marked(client, make_user, login):

@@ -461,6 +461,27 @@ def test_a_phase_change_shows_on_the_very_next_list_request(app, client, world, 
     assert phase_shown(after) == "Accélération"
 
 
+def test_a_rows_text_sponsors_and_co_incubators_changed_show_on_the_very_next_list_request(app, client, viewer):
+    """A row is kept under its record: any value it shows, changed, renders it again (here the pitch, a
+    column of the startup, and the sponsors and co-incubators, values of its status row)."""
+    def row_of(page: str) -> str:
+        return re.search(r'<tr data-slug="signaux-faibles">(.*?)</tr>', page, re.S).group(1)
+
+    before = row_of(client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True))
+    assert "Détecter les entreprises en difficulté" in before and "Sponsors : DGE" in before
+    startup = db.session.query(Startup).filter_by(slug="signaux-faibles").one()
+    startups_operations.edit_startup(
+        startup, startup.incubator, co_incubators=[db.session.query(Incubator).filter_by(slug="fabnum").one()],
+        sponsors=[db.session.query(Organisation).filter_by(slug="urssaf").one()], name="Signaux Faibles",
+        pitch="Prévenir les défaillances",
+    )
+    db.session.commit()
+    after = row_of(client.get("/startups/", query_string={"q": "signaux"}).get_data(as_text=True))
+    assert "Prévenir les défaillances" in after and "Détecter" not in after
+    assert "Sponsors : URSSAF" in after and "DGE" not in after
+    assert "Co-incubée : Fabrique numérique des ministères sociaux" in after
+
+
 def test_the_incubator_and_sponsor_filters_are_text_fields_not_lists_of_every_organisation(client, viewer):
     """The page costs the same with 20 incubators or 700: nothing lists them all; a name typed is found."""
     page = client.get("/startups/", query_string={"sponsor": "dge", "incubator": "Fabrique numérique des ministères sociaux"}).get_data(as_text=True)

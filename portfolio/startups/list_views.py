@@ -138,7 +138,7 @@ def startup_list():
         return _render_invalid(form)
     query = form.to_query()
     listing = portfolio.listing(query, page=None, per_page=current_app.config["PAGE_SIZE"])
-    rows = rendered_rows(listing.rows, query)
+    rows = rendered_rows(listing.records, query)
     pagination = listing.pagination
     drawn_from = (query.on, listing.funnel, tuple(rows), (pagination.page, pagination.per_page, pagination.total))
     body = fragments.page_body("startups/_list_body.html", drawn_from, lambda: render_template(
@@ -184,22 +184,26 @@ def export_xlsx():
     return _export("xlsx")
 
 
-def rendered_rows(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> list[Markup]:
-    """Each row's HTML, kept under everything it shows (portfolio.core.fragments): a row is rendered
-    again only once one of its values changed, whatever the page or the filters that list it."""
+def rendered_rows(records: list, query: portfolio.PortfolioQuery) -> list[Markup]:
+    """Each row's HTML, kept under its record (everything the row shows is drawn from it), the day and
+    whether it is today's (portfolio.core.fragments): a row is made and rendered again only once one
+    of its values changed, whatever the page or the filters that list it."""
     config = current_app.config
     settings = ("startups.detail" in current_app.view_functions, config["STALE_AFTER_DAYS"],
                 tuple(config["PHASE_NORMS_DAYS"].items()))
-    links_to_detail, stale_after_days, _ = settings
-    committees = committees_of(rows, query)
-    return [
-        fragments.render(
-            "startups/_list_row.html", (row.values(), committees.get(row.id), settings),
-            row=row, committee=committees.get(row.id), links_to_detail=links_to_detail,
-            stale_after_days=stale_after_days, phase_norms=config["PHASE_NORMS_DAYS"],
+    of_today = query.on == today_in_paris()
+
+    def render(record) -> str:
+        row = portfolio.row_of(record, query.on)
+        committee = committees_of([row], query).get(row.id)
+        return fragments.rendered(
+            "startups/_list_row.html", row=row, committee=committee, links_to_detail=settings[0],
+            stale_after_days=settings[1], phase_norms=config["PHASE_NORMS_DAYS"],
         )
-        for row in rows
-    ]
+
+    kept = fragments.kept()
+    return [kept.get(("startups/_list_row.html", record, query.on, of_today, settings),
+                     lambda record=record: render(record)) for record in records]
 
 
 def committees_of(rows: list[portfolio.PortfolioRow], query: portfolio.PortfolioQuery) -> dict:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
-from sqlalchemy import Select, and_, case, exists, false, func, or_, select
+from sqlalchemy import Row, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portfolio.extensions import db
@@ -88,12 +88,6 @@ class PortfolioRow:
     co_incubators: list[str] = field(default_factory=list)
     sponsors: list[str] = field(default_factory=list)
 
-    def values(self) -> tuple:
-        """Everything the row holds, as one hashable value (its rendered HTML is kept under it)."""
-        return (self.id, self.slug, self.name, self.pitch, self.incubator, self.phase, self.phase_since,
-                self.days_in_phase, self.updated_at, self.stale, self.long_in_phase, self.status,
-                tuple(self.co_incubators), tuple(self.sponsors))
-
     @property
     def phase_label(self) -> str:
         return label(self.phase) if self.phase else ""
@@ -136,6 +130,28 @@ class Funnel:
 #: The status row's columns as the row statement reads them (labelled once: built per request,
 #: they cost more than the statement's run).
 _STATUS_VALUES = tuple(getattr(StartupStatus, name).label(f"status_{name}") for name in STATUS_COLUMNS)
+
+
+def row_of(record: Row, on: date) -> PortfolioRow:
+    """A record of the row statement (`_Statement.row_columns`) as the row of the portfolio on `on`
+    (its sponsors and co-incubators are its status row's)."""
+    status = Status(*record[-len(STATUS_COLUMNS):])
+    return PortfolioRow(
+        id=record.id,
+        slug=record.slug,
+        name=record.name,
+        pitch=record.pitch,
+        incubator=record.incubator,
+        phase=record.phase,
+        phase_since=record.phase_since,
+        days_in_phase=(on - record.phase_since).days if record.phase_since else None,
+        updated_at=record.updated_at,
+        stale=bool(record.stale),
+        long_in_phase=bool(record.long_in_phase),
+        status=status,
+        co_incubators=status.co_incubators,
+        sponsors=status.sponsors,
+    )
 
 
 class _Statement:
@@ -246,31 +262,13 @@ class _Statement:
             return statement.order_by(updated.desc() if descending else updated, name, StartupStatus.startup_id)
         return statement.order_by(*by_name)
 
+    def records(self, statement: Select) -> list[Row]:
+        """Run a statement made by `row_columns`: its plain records (`row_of` makes them rows)."""
+        return db.session.execute(statement).all()
+
     def rows(self, statement: Select) -> list[PortfolioRow]:
-        """Run a statement made by `row_columns` (its sponsors and co-incubators are its status row's)."""
         on = self.query.on
-        status_count = len(STATUS_COLUMNS)
-        rows = [
-            PortfolioRow(
-                id=record.id,
-                slug=record.slug,
-                name=record.name,
-                pitch=record.pitch,
-                incubator=record.incubator,
-                phase=record.phase,
-                phase_since=record.phase_since,
-                days_in_phase=(on - record.phase_since).days if record.phase_since else None,
-                updated_at=record.updated_at,
-                stale=bool(record.stale),
-                long_in_phase=bool(record.long_in_phase),
-                status=status,
-                co_incubators=status.co_incubators,
-                sponsors=status.sponsors,
-            )
-            for record in db.session.execute(statement)
-            for status in (Status(*record[-status_count:]),)
-        ]
-        return rows
+        return [row_of(record, on) for record in self.records(statement)]
 
     def row_columns(self) -> Select:
         return self.filtered(
@@ -292,11 +290,17 @@ class _Statement:
 
 @dataclass
 class Listing:
-    """One page of the portfolio: its pagination (of startup ids), its rows in order, and the funnel."""
+    """One page of the portfolio: its pagination (of startup ids), its records in order (as the row
+    statement reads them: a page renders each row from its record alone), and the funnel."""
 
     pagination: Pagination
-    rows: list[PortfolioRow]
+    records: list[Row]
     funnel: Funnel
+    on: date
+
+    @property
+    def rows(self) -> list[PortfolioRow]:
+        return [row_of(record, self.on) for record in self.records]
 
 
 class _RowsPagination(Pagination):
@@ -321,10 +325,10 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     if statement.of_today:
         pagination = _RowsPagination(
             page=page, per_page=per_page, max_per_page=None, error_out=False, count=False, total=total,
-            rows=lambda offset, limit: statement.rows(statement.ordered(statement.row_columns()).offset(offset).limit(limit)),
+            rows=lambda offset, limit: statement.records(statement.ordered(statement.row_columns()).offset(offset).limit(limit)),
         )
         pagination.total = total
-        return Listing(pagination, pagination.items, counts)
+        return Listing(pagination, pagination.items, counts, query.on)
     pagination = SelectPagination(
         select=statement.ordered(statement.filtered(StartupStatus.startup_id, join_phase=statement.reads_phase())),
         session=db.session(), page=page, per_page=per_page, max_per_page=None, error_out=False, count=False,
@@ -332,11 +336,11 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     pagination.total = total
     ids = list(pagination.items)
     if not ids:
-        return Listing(pagination, [], counts)
+        return Listing(pagination, [], counts, query.on)
     page_statement = _Statement(query, startup_ids=ids)
-    rows = page_statement.rows(page_statement.row_columns().where(StartupStatus.startup_id.in_(ids)))
+    records = page_statement.records(page_statement.row_columns().where(StartupStatus.startup_id.in_(ids)))
     position = {startup_id: index for index, startup_id in enumerate(ids)}
-    return Listing(pagination, sorted(rows, key=lambda row: position[row.id]), counts)
+    return Listing(pagination, sorted(records, key=lambda record: position[record.id]), counts, query.on)
 
 
 def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
