@@ -62,3 +62,18 @@ def test_the_menu_shows_each_person_the_sections_they_may_open_with_the_current_
     entries = menu("/admin/audit")
     assert ("/admin/audit", ' aria-current="page"', "Journal d’audit") in entries
     assert [label for _, current, label in entries if current] == ["Journal d’audit"]
+
+
+def test_counts_are_kept_like_fragments_and_count_in_the_bound():
+    kept, counted = Fragments(max_bytes=10_000), []
+
+    def count():
+        counted.append(1)
+        return [("construction", 12), ("investigation", 3)]
+
+    assert kept.counts(("phases-on", "2024-06-30", 7), count) == (("construction", 12), ("investigation", 3))
+    assert kept.counts(("phases-on", "2024-06-30", 7), count) == (("construction", 12), ("investigation", 3))
+    assert len(counted) == 1
+    assert kept.size > sys.getsizeof(()) + ENTRY_OVERHEAD_BYTES  # the pairs and their values are counted
+    tiny = Fragments(max_bytes=ENTRY_OVERHEAD_BYTES + 50)
+    assert tiny.counts("k", count) == (("construction", 12), ("investigation", 3)) and len(tiny) == 0

@@ -189,6 +189,40 @@ def test_funnel_counts_startups_per_phase_under_the_other_filters(client, viewer
     assert ({s.phase: s.count for s in on_future.steps if s.count}, on_future.without_phase) == ({"investigation": 1}, 0)
 
 
+def test_a_past_days_phases_are_counted_once_and_again_when_that_history_changes(app, client, viewer, make_user):
+    """The phases of a day before today change only when the phase history does: a phase change of
+    today leaves what was counted of that day as it was (no count is run again); a phase corrected in
+    the past is counted on the very next request."""
+    def funnel_of(page: str) -> dict:
+        return {phase: int(count) for phase, count in FUNNEL_TAG.findall(page)}
+
+    def counting(executed) -> list[str]:
+        return [sql for sql in executed if "FROM phase_periods" in sql and "GROUP BY" in sql]
+
+    past = {"on": day(-10).isoformat()}
+    first = funnel_of(client.get("/startups/", query_string=past).get_data(as_text=True))
+    assert (first["construction"], first["acceleration"]) == (2, 1)
+    with recorded_statements() as executed:
+        again = funnel_of(client.get("/startups/", query_string=past).get_data(as_text=True))
+    assert again == first and not counting(executed)
+    coach = make_user("admin")
+    signaux = db.session.query(Startup).filter_by(slug="signaux-faibles").one()
+    startups_operations.change_phase(signaux, "acceleration", TODAY, by=coach, reason="Comité d’investissement")
+    db.session.commit()
+    with recorded_statements() as executed:
+        after_today = funnel_of(client.get("/startups/", query_string=past).get_data(as_text=True))
+    assert after_today == first and not counting(executed)
+    # The same startup's phase corrected from day -20 on: day -10 is counted again, and says so.
+    signaux = db.session.query(Startup).filter_by(slug="signaux-faibles").one()
+    span = next(span for span in signaux.phase_spans if span.phase == "construction")
+    startups_operations.correct_span(span, "acceleration", span.start, span.end, by=coach, reason="Erreur de saisie",
+                                      confirmed=True)
+    db.session.commit()
+    with recorded_statements() as executed:
+        corrected = funnel_of(client.get("/startups/", query_string=past).get_data(as_text=True))
+    assert (corrected["construction"], corrected["acceleration"]) == (1, 2) and counting(executed)
+
+
 def test_flags_show_stale_and_long_in_phase_startups_as_badges(client, viewer):
     rows = {row["slug"]: row for row in exported(client)}
     assert {slug for slug, row in rows.items() if row["stale"] == "oui"} == {"ecole-inclusive"}

@@ -30,7 +30,7 @@ class Fragments:
         self.max_bytes = max_bytes
         self.size = 0
         self.hits = self.misses = 0
-        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Markup | tuple] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -39,9 +39,15 @@ class Fragments:
     def get(self, key: Hashable, render: Callable[[], str]) -> Markup:
         """The fragment kept under `key`, or `render()`'s, kept for next time."""
         html = self.peek(key)
-        return html if html is not None else self.put(key, render())
+        return html if html is not None else self.put(key, Markup(render()))
 
-    def peek(self, key: Hashable) -> Markup | None:
+    def counts(self, key: Hashable, count: Callable[[], tuple]) -> tuple:
+        """The figures kept under `key` (a few (name, count) pairs a page shows), or `count()`'s, kept
+        for next time."""
+        figures = self.peek(key)
+        return figures if figures is not None else self.put(key, tuple(tuple(pair) for pair in count()))
+
+    def peek(self, key: Hashable) -> Markup | tuple | None:
         """The fragment kept under `key`, if any (for pages that render what is missing in one go)."""
         with self._lock:
             html = self._entries.get(key)
@@ -52,19 +58,28 @@ class Fragments:
             self.hits += 1
             return html
 
-    def put(self, key: Hashable, html: str) -> Markup:
-        """Keep `html` under `key` (unless it alone is larger than the bound); returns it."""
-        html = Markup(html)
-        cost = sys.getsizeof(html) + ENTRY_OVERHEAD_BYTES
+    def put(self, key: Hashable, value: Markup | tuple) -> Markup | tuple:
+        """Keep `value` (a fragment, or a tuple of counts) under `key` (unless it alone is larger than
+        the bound); returns it."""
+        cost = _cost(value)
         with self._lock:
             if cost > self.max_bytes or key in self._entries:
-                return html
-            self._entries[key] = html
+                return value
+            self._entries[key] = value
             self.size += cost
             while self.size > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
-                self.size -= sys.getsizeof(evicted) + ENTRY_OVERHEAD_BYTES
-        return html
+                self.size -= _cost(evicted)
+        return value
+
+
+def _cost(value: Markup | tuple) -> int:
+    """The bytes an entry counts for: its text, or its tuples and what they hold, and its overhead."""
+    return _bytes(value) + ENTRY_OVERHEAD_BYTES
+
+
+def _bytes(value) -> int:
+    return sys.getsizeof(value) + (sum(_bytes(item) for item in value) if isinstance(value, tuple) else 0)
 
 
 def init_app(app) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
+from markupsafe import Markup
 
 from portfolio.core import fragments
 from portfolio.governance.dossier import agenda, dossiers, load_meeting, missing_preparations, readable_funding
@@ -65,8 +66,8 @@ def pack_context(meeting: Meeting, today, reader) -> dict:
     if any(body is None for body in bodies.values()):
         for dossier in dossiers(load_meeting(meeting.id, full=True), today, funding_of=readable):
             if bodies[dossier.review.id] is None:
-                bodies[dossier.review.id] = kept.put(keys[dossier.review.id], fragments.rendered(
-                    "governance/_dossier.html", d=dossier))
+                bodies[dossier.review.id] = kept.put(keys[dossier.review.id], Markup(fragments.rendered(
+                    "governance/_dossier.html", d=dossier)))
     return {
         "meeting": meeting,
         "dossiers": [(item, bodies[item.review.id]) for item in items],

@@ -13,6 +13,7 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Row, Select, and_, case, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from portfolio.core import fragments
 from portfolio.extensions import db
 from portfolio.startups.folding import fold_text
 from portfolio.status import store
@@ -350,6 +351,20 @@ def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
     return statement.rows(statement.ordered(statement.row_columns()))
 
 
+def _phases_counted_on(day: date, statement: _Statement) -> dict[str, int]:
+    """{phase: how many startups hold it on `day`}, of every startup. A day before today is counted
+    once per revision of the phase history (`store.write_periods`) and kept: its phases change only
+    when that history does."""
+    def count() -> tuple[tuple[str, int], ...]:
+        phase = statement.phase
+        return tuple(db.session.execute(select(phase, func.count()).select_from(statement.current).group_by(phase)).all())
+
+    # A history never revised (periods written by a migration or a restore) is counted every time.
+    revision = store.phase_history_revision() if day < statement.today else None
+    figures = fragments.kept().counts(("phases-on", day, revision), count) if revision else count()
+    return dict(figures)
+
+
 def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel:
     """Count per phase on the query's day, honouring every filter but the phase itself."""
     statement = statement or _Statement(query)
@@ -364,9 +379,9 @@ def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel
         # difference with all those selected.
         if statement.filters_beside_phase():
             by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
+            counts = dict(db.session.execute(by_phase.group_by(phase)).all())
         else:
-            by_phase = select(phase, func.count()).select_from(statement.current)
-        counts = dict(db.session.execute(by_phase.group_by(phase)).all())
+            counts = _phases_counted_on(query.on, statement)
         selected = db.session.scalar(
             statement.filtered(func.count(), with_phase=False, join_phase=query.flag == "long_in_phase")
         )

@@ -45,14 +45,23 @@ def write(statuses: Iterable[Status]) -> int:
     return len(rows)
 
 
+#: The record whose revision changes whenever the phases of a day before today change (kind, id).
+PHASE_HISTORY = ("phase_history", 0)
+
+
 def write_periods(startup_ids: list[int] | None) -> None:
-    """Replace the phase periods of these startups (of all when None) by those of their spans."""
+    """Replace the phase periods of these startups (of all when None) by those of their spans; when
+    this changes a phase of a day before today, or when all are rewritten, draw the phase history a
+    new revision (what is counted of a past day is kept under it)."""
     spans = select(PhaseSpan.startup_id, PhaseSpan.phase, PhaseSpan.start, PhaseSpan.end)
     table = PhasePeriod.__table__
     if startup_ids is None:
+        before = None
         db.session.execute(delete(table))
     else:
         spans = spans.where(among(PhaseSpan.startup_id, startup_ids))
+        before = db.session.execute(select(table.c.startup_id, table.c.phase, table.c.start, table.c.until)
+                                    .where(among(table.c.startup_id, startup_ids))).all()
         db.session.execute(delete(table).where(among(table.c.startup_id, startup_ids)))
     by_startup: dict[int, list] = {}
     for span in db.session.execute(spans.order_by(PhaseSpan.startup_id, PhaseSpan.id)):
@@ -61,6 +70,23 @@ def write_periods(startup_ids: list[int] | None) -> None:
             for startup_id, listed in by_startup.items() for period in periods(listed)]
     for start in range(0, len(rows), BATCH):
         db.session.execute(table.insert(), rows[start:start + BATCH])
+    after = [(row["startup_id"], row["phase"], row["start"], row["until"]) for row in rows]
+    if before is None or _history(before) != _history(after):
+        count_up(PHASE_HISTORY[0], [PHASE_HISTORY[1]])
+
+
+def _history(rows: Iterable[tuple]) -> set[tuple]:
+    """(startup id, phase, start, until) periods as they hold the days before today: those that begin
+    later left out, the others ending today at the latest."""
+    today = today_in_paris()
+    return {(startup_id, phase, start, min(until, today) if until else today)
+            for startup_id, phase, start, until in rows if start < today}
+
+
+def phase_history_revision() -> int:
+    """The phase history's revision (`write_periods`): the phases of every day before today are the
+    same as long as it is."""
+    return record_revision(*PHASE_HISTORY)
 
 
 def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
