@@ -339,7 +339,9 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     if not ids:
         return Listing(pagination, [], counts, query.on)
     page_statement = _Statement(query, startup_ids=ids)
-    records = page_statement.records(page_statement.row_columns().where(StartupStatus.startup_id.in_(ids)))
+    # The ids said of both tables: PostgreSQL then reads the page's startups by key, not all of them.
+    records = page_statement.records(page_statement.row_columns().where(StartupStatus.startup_id.in_(ids),
+                                                                        Startup.id.in_(ids)))
     position = {startup_id: index for index, startup_id in enumerate(ids)}
     return Listing(pagination, sorted(records, key=lambda record: position[record.id]), counts, query.on)
 

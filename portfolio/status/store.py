@@ -5,6 +5,7 @@ import secrets
 from datetime import date
 from typing import Iterable
 
+from flask import current_app
 from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -124,12 +125,19 @@ def behind(today: date) -> bool:
 def refresh(today: date | None = None) -> int:
     """When the day has turned since the rows were computed, recompute them all (the scheduler calls
     this every minute; pages call it too, so that a page read just after midnight is of its day).
-    Commits when it wrote. Returns the number of rows written."""
+    Commits when it wrote. Returns the number of rows written.
+
+    Once a process has seen every row of `today` or later, it asks no more that day: a row is only
+    ever written for the day it is written on (`rewrite`, `rebuild`), so none falls behind again."""
     today = today or today_in_paris()
-    if not behind(today):
+    fresh = current_app.extensions.setdefault("status_fresh_on", {})
+    if fresh.get(db.engine.url) == today:
         return 0
-    written = rebuild(today)
-    db.session.commit()
+    written = 0
+    if behind(today):
+        written = rebuild(today)
+        db.session.commit()
+    fresh[db.engine.url] = today
     return written
 
 
