@@ -5,6 +5,7 @@ latest day (equal to the rebuilt one), which the startup page, the portfolio fil
 the committee's dossier and the API read."""
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -173,6 +174,15 @@ def test_the_portfolio_filters_on_it_and_exports_it(as_chair):
     assert (row["slug"], row["impact_level"], row["impact_on"], row["impact_by"]) == (
         "signaux-faibles", "Matrice certifiée", (TODAY - timedelta(days=2)).isoformat(), "Coachs produit de la DINUM"
     )
+
+
+def test_the_funnel_of_a_past_day_counts_only_the_startups_of_the_level_asked(as_chair):
+    _record(as_chair, certified_on=(TODAY - timedelta(days=2)).isoformat())
+    for on in (TODAY, TODAY - timedelta(days=1)):
+        page = as_chair.get(f"/startups/?impact=certified&on={on.isoformat()}").get_data(as_text=True)
+        counts = {phase: int(count) for phase, count in
+                  re.findall(r'data-phase="([^"]+)"[^>]*>\s*[^<:]+ : (\d+)</a>', page, re.S)}
+        assert sum(counts.values()) == 1 and all(count >= 0 for count in counts.values()), (on, counts)
 
 
 def test_the_api_gives_the_level_and_its_history(as_chair):

@@ -191,7 +191,7 @@ class _Statement:
     def filters_beside_phase(self) -> bool:
         query = self.query
         return bool(query.incubator or query.sponsor or (query.text and query.text.strip()) or query.health
-                    or query.flag or query.updated_since is not None)
+                    or query.impact or query.flag or query.updated_since is not None)
 
     def reads_startup(self) -> bool:
         """Whether the filters or the sort need the startups' own table beside their status rows
