@@ -154,6 +154,8 @@ STEPS = st.lists(
 # The names a row holds change by writes on other records: always tried, beside the random histories.
 @example(steps=[("sponsor", 0, 1), ("coincubate", 1, 0), ("sponsor_names", 0, 2), ("incubator_names", 0, 2),
                 ("sponsor", 2, 2), ("sponsor_names", 0, 3)])
+# Two phase changes in a row (today's phases counted, then changed again), and one in the past.
+@example(steps=[("phase", 0, 0), ("phase", 0, 1), ("phase", 1, 8), ("phase", 1, 3)])
 def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
     empty_all_tables()
     admin, chair = _world()
@@ -173,7 +175,12 @@ def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
             probe = today_in_paris() + timedelta(days=offset)
             assert sorted(db.session.execute(store.phases_on(probe)).all()) == \
                 sorted(db.session.execute(phase_on_query(probe)).all()), (step, probe)
-        # What is kept of a past day's phases is what the periods say, after any write.
+        # What is kept of today's phases is what the rows say, and of a past day's what the periods
+        # say, after any write.
+        today = portfolio.funnel(portfolio.PortfolioQuery(on=today_in_paris()))
+        assert ({step.phase: step.count for step in today.steps if step.count}, today.without_phase) == (
+            dict(Counter(status.phase for status in rebuilt if status.phase)),
+            sum(1 for status in rebuilt if status.phase is None)), step
         for offset in (-450, -401, -10, -1):
             probe = today_in_paris() + timedelta(days=offset)
             funnel = portfolio.funnel(portfolio.PortfolioQuery(on=probe))

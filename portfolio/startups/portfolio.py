@@ -353,37 +353,38 @@ def all_rows(query: PortfolioQuery) -> list[PortfolioRow]:
     return statement.rows(statement.ordered(statement.row_columns()))
 
 
-def _phases_counted_on(day: date, statement: _Statement) -> dict[str, int]:
-    """{phase: how many startups hold it on `day`}, of every startup. A day before today is counted
-    once per revision of the phase history (`store.write_periods`) and kept: its phases change only
-    when that history does."""
-    def count() -> tuple[tuple[str, int], ...]:
-        phase = statement.phase
-        return tuple(db.session.execute(select(phase, func.count()).select_from(statement.current).group_by(phase)).all())
+def _by_phase(statement: _Statement) -> dict[str | None, int]:
+    """{phase: how many startups the query selects in it on its day} (None: without a phase, today
+    only). Without a filter beside the phase, these are counts of every startup, which change only
+    with the rows' phases (today) or the phase history (a day before today): counted once per revision
+    of these and kept (`portfolio.core.fragments`), as long as one was drawn (never, for data written
+    by a migration or a restore alone)."""
+    phase, revision = statement.phase, None
+    if statement.current is None:
+        by_phase = statement.filtered(phase, func.count(), with_phase=False)
+        if not statement.filters_beside_phase():
+            revision = store.current_phases_revision
+    elif statement.filters_beside_phase():
+        # The periods that hold that day (a range over their index), joined to the startups for the filters.
+        by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
+    else:
+        by_phase = select(phase, func.count()).select_from(statement.current)
+        if statement.query.on < statement.today:
+            revision = store.phase_history_revision
 
-    # A history never revised (periods written by a migration or a restore) is counted every time.
-    revision = store.phase_history_revision() if day < statement.today else None
-    figures = fragments.kept().counts(("phases-on", day, revision), count) if revision else count()
-    return dict(figures)
+    def count() -> list:
+        return db.session.execute(by_phase.group_by(phase)).all()
+
+    drawn = revision() if revision else None
+    return dict(fragments.kept().counts(("phases", statement.query.on, drawn), count) if drawn else count())
 
 
 def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel:
     """Count per phase on the query's day, honouring every filter but the phase itself."""
     statement = statement or _Statement(query)
-    phase = statement.phase
-    if statement.current is None:
-        counts = dict(
-            db.session.execute(statement.filtered(phase, func.count(), with_phase=False).group_by(phase)).all()
-        )
-    else:
-        # Another day: the phases counted from the periods that hold that day (a range over their
-        # index, joined to the startups only for other filters), the startups without a phase by
-        # difference with all those selected.
-        if statement.filters_beside_phase():
-            by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
-            counts = dict(db.session.execute(by_phase.group_by(phase)).all())
-        else:
-            counts = _phases_counted_on(query.on, statement)
+    counts = _by_phase(statement)
+    if statement.current is not None:
+        # Another day: the startups without a phase by difference with all those selected.
         selected = db.session.scalar(
             statement.filtered(func.count(), with_phase=False, join_phase=query.flag == "long_in_phase")
         )

@@ -48,6 +48,8 @@ def write(statuses: Iterable[Status]) -> int:
 
 #: The record whose revision changes whenever the phases of a day before today change (kind, id).
 PHASE_HISTORY = ("phase_history", 0)
+#: The record whose revision changes whenever a row's phase (today's) changes (kind, id).
+CURRENT_PHASES = ("current_phases", 0)
 
 
 def write_periods(startup_ids: list[int] | None) -> None:
@@ -90,14 +92,26 @@ def phase_history_revision() -> int:
     return record_revision(*PHASE_HISTORY)
 
 
+def current_phases_revision() -> int:
+    """The revision of the rows' phases (`rewrite`, `rebuild`): how many startups are in each phase
+    today stays the same as long as it does."""
+    return record_revision(*CURRENT_PHASES)
+
+
 def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
     """Recompute the rows (and phase periods) of these startups (those that still exist) on `day`
-    (today in Paris)."""
+    (today in Paris); when a row's phase changes, or a row comes or goes, draw the rows' phases a
+    new revision (what is counted of them is kept under it)."""
     ids = sorted(set(startup_ids))
     if not ids:
         return 0
+    before = dict(db.session.execute(select(StartupStatus.startup_id, StartupStatus.phase)
+                                      .where(among(StartupStatus.startup_id, ids))).all())
     write_periods(ids)
-    return write(compute(day or today_in_paris(), ids))
+    statuses = compute(day or today_in_paris(), ids)
+    if len(statuses) != len(before) or any(before.get(status.startup_id, "") != status.phase for status in statuses):
+        count_up(CURRENT_PHASES[0], [CURRENT_PHASES[1]])
+    return write(statuses)
 
 
 def rebuild(day: date | None = None) -> int:
@@ -109,6 +123,7 @@ def rebuild(day: date | None = None) -> int:
 
     write_periods(None)
     count_up("convention", db.session.scalars(select(Convention.id)))
+    count_up(CURRENT_PHASES[0], [CURRENT_PHASES[1]])
     statuses = compute(day or today_in_paris())
     known = {status.startup_id for status in statuses}
     stale_ids = [ident for ident in db.session.scalars(select(StartupStatus.startup_id)) if ident not in known]
