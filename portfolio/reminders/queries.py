@@ -48,17 +48,26 @@ def inbox(user_id: int, now: datetime) -> Select:
     )
 
 
+def _mine(user_id: int, today: date) -> tuple[tuple, list, set[int]]:
+    """The condition on the open deadlines due from the person and shown from their first reminder;
+    those the data do not settle yet, as (id, rule, subject, created at, due on), earliest first, read
+    in one statement; and the ids of those the data already settle (portfolio.reminders.settled)."""
+    condition = (DeadlineRecipient.user_id == user_id, Deadline.closed_at.is_(None), Deadline.visible_from <= today)
+    mine = db.session.execute(
+        select(Deadline.id, Deadline.rule, Deadline.subject, Deadline.created_at, Deadline.due_on)
+        .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
+        .where(*condition)
+        .order_by(Deadline.due_on, Deadline.id)
+    ).all()
+    done = settled(((row.id, row.rule, row.subject, row.created_at) for row in mine), today)
+    return condition, [row for row in mine if row.id not in done], done
+
+
 def todo(user_id: int, today: date) -> Select:
     """The open deadlines due from the person, shown from their first reminder, earliest first;
     those the data already settle (a report filed, a preparation completed…) are left out at once,
     before the next sweep closes them (portfolio.reminders.settled)."""
-    condition = (DeadlineRecipient.user_id == user_id, Deadline.closed_at.is_(None), Deadline.visible_from <= today)
-    mine = db.session.execute(
-        select(Deadline.id, Deadline.rule, Deadline.subject, Deadline.created_at)
-        .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
-        .where(*condition)
-    ).all()
-    done = settled(mine, today)
+    condition, _, done = _mine(user_id, today)
     statement = (
         select(Deadline)
         .join(DeadlineRecipient, DeadlineRecipient.deadline_id == Deadline.id)
@@ -180,18 +189,20 @@ class TodoSummary:
 
 
 def todo_summary(user_id: int, today: date, first: int = 5, listed_rules: tuple[str, ...] = ()) -> TodoSummary:
-    """The "À faire" of `todo` (the same deadlines), counted and cut short, in a fixed number of statements."""
-    statement = todo(user_id, today)
-    mine = statement.subquery()
+    """The "À faire" of `todo` (the same deadlines), counted and cut short, in two statements: the
+    person's open deadlines (counted here), then the few shown."""
+    _, mine, _ = _mine(user_id, today)
     summary = TodoSummary()
-    for rule, total, late in db.session.execute(
-        select(mine.c.rule, func.count(), func.count().filter(mine.c.due_on < today)).group_by(mine.c.rule)
-    ):
-        summary.by_rule[rule], summary.late_by_rule[rule] = total, late
-    summary.total, summary.late = sum(summary.by_rule.values()), sum(summary.late_by_rule.values())
-    summary.first = list(db.session.scalars(statement.limit(first)))
-    for rule in listed_rules:
-        summary.first_of_rule[rule] = list(db.session.scalars(statement.where(Deadline.rule == rule).limit(first)))
+    for row in mine:
+        summary.by_rule[row.rule] = summary.by_rule.get(row.rule, 0) + 1
+        summary.late_by_rule[row.rule] = summary.late_by_rule.get(row.rule, 0) + (row.due_on < today)
+    summary.total, summary.late = len(mine), sum(summary.late_by_rule.values())
+    first_ids = [row.id for row in mine[:first]]
+    of_rule = {rule: [row.id for row in mine if row.rule == rule][:first] for rule in listed_rules}
+    shown = {deadline.id: deadline for deadline in db.session.scalars(
+        select(Deadline).where(among(Deadline.id, {*first_ids, *(ident for ids in of_rule.values() for ident in ids)})))}
+    summary.first = [shown[ident] for ident in first_ids]
+    summary.first_of_rule = {rule: [shown[ident] for ident in ids] for rule, ids in of_rule.items()}
     return summary
 
 
