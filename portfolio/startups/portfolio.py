@@ -7,6 +7,7 @@ startups: the sponsors and co-incubators of each row are its status row's.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
@@ -314,6 +315,14 @@ class _RowsPagination(Pagination):
         return self._query_args["total"]
 
 
+@lru_cache(maxsize=256)
+def _todays_page(query: PortfolioQuery, offset: int, limit: int) -> Select:
+    """The statement reading a page of today's rows for a query of today: a function of its arguments
+    alone, built once per process (building it in Python costs more than running it)."""
+    statement = _Statement(query)
+    return statement.ordered(statement.row_columns()).offset(offset).limit(limit)
+
+
 def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     """A page of the portfolio and its funnel, in a constant number of statements: the funnel (whose
     counts give the page count), then the page's rows. Today's rows are read at once in their order;
@@ -326,7 +335,7 @@ def listing(query: PortfolioQuery, page: int | None, per_page: int) -> Listing:
     if statement.of_today:
         pagination = _RowsPagination(
             page=page, per_page=per_page, max_per_page=None, error_out=False, count=False, total=total,
-            rows=lambda offset, limit: statement.records(statement.ordered(statement.row_columns()).offset(offset).limit(limit)),
+            rows=lambda offset, limit: statement.records(_todays_page(query, offset, limit)),
         )
         pagination.total = total
         return Listing(pagination, pagination.items, counts, query.on)
@@ -361,18 +370,19 @@ def _by_phase(statement: _Statement) -> dict[str | None, int]:
     by a migration or a restore alone)."""
     phase, revision = statement.phase, None
     if statement.current is None:
-        by_phase = statement.filtered(phase, func.count(), with_phase=False)
         if not statement.filters_beside_phase():
             revision = store.current_phases_revision
-    elif statement.filters_beside_phase():
-        # The periods that hold that day (a range over their index), joined to the startups for the filters.
-        by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
-    else:
-        by_phase = select(phase, func.count()).select_from(statement.current)
-        if statement.query.on < statement.today:
-            revision = store.phase_history_revision
+    elif not statement.filters_beside_phase() and statement.query.on < statement.today:
+        revision = store.phase_history_revision
 
     def count() -> list:
+        if statement.current is None:
+            by_phase = statement.filtered(phase, func.count(), with_phase=False)
+        elif statement.filters_beside_phase():
+            # The periods that hold that day (a range over their index), joined to the startups for the filters.
+            by_phase = statement.filtered(phase, func.count(), with_phase=False, only_with_phase=True)
+        else:
+            by_phase = select(phase, func.count()).select_from(statement.current)
         return db.session.execute(by_phase.group_by(phase)).all()
 
     drawn = revision() if revision else None
