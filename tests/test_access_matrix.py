@@ -123,6 +123,7 @@ EXPECTED = {
     "startups.team_end": {"GET": COACHES, "POST": COACHES},
     "startups.milestone_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.milestone_list": {"GET": LOGGED_IN},
+    "startups.history": {"GET": LOGGED_IN},
     "startups.milestone_edit": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.milestone_delete": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},
     "startups.indicator_add": {"GET": COACHES_AND_OWN_INTRAPRENEUR, "POST": COACHES_AND_OWN_INTRAPRENEUR},

@@ -75,7 +75,7 @@ def test_the_admin_log_and_a_startup_history_read_in_french(client, demo, make_u
     with acting_as(label="test"):
         operations.log_milestone(startup, date(2021, 1, 1), "fast", "Financement obtenu", text="Un long texte. " * 30)
     db.session.commit()
-    for url in ("/admin/audit?object_type=milestone", "/startups/signaux-faibles"):
+    for url in ("/admin/audit?object_type=milestone", "/startups/signaux-faibles/history"):
         html = client.get(url).get_data(as_text=True)
         history = html[html.index('data-testid="history"'):]
         assert "Fait marquant" in history and "Financement FAST" in history

@@ -1,5 +1,5 @@
 """Browser journeys on a startup's page (Debian's Chromium): a coach changes a phase and sees
-it on the timeline; an intrapreneur logs a milestone with a measurement and sees the chart."""
+it on the timeline and in the detailed history; an intrapreneur logs a milestone with a measurement and sees the chart."""
 import re
 
 import pytest
@@ -29,6 +29,14 @@ def test_a_coach_changes_a_phase_with_a_reason_and_sees_it_on_the_timeline(page,
     expect(change).to_contain_text("04/01/2021")
     expect(change).to_contain_text("Enregistré par Camille Bernard")
     expect(change).to_contain_text("Motif : « Comité d’investissement de décembre 2020 »")
+
+    # The detailed history, a link away, tells the same change: who, what, before and after, why.
+    page.get_by_role("link", name="Voir l’historique détaillé").click()
+    page.wait_for_url(re.compile(r"/startups/signaux-faibles/history$"))
+    newest = page.get_by_test_id("history").locator("tbody tr").first
+    expect(newest).to_contain_text("Camille Bernard")
+    expect(newest).to_contain_text("Changement de phase")
+    expect(newest).to_contain_text("Motif : Comité d’investissement de décembre 2020")
 
 
 def test_going_back_asks_for_confirmation_in_the_browser(page, demo):

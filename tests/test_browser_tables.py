@@ -16,6 +16,7 @@ TABLES = [
     ("/governance/meetings", "meeting-table", ["Date", "Réunion", "Startups examinées", "Statut"]),
     ("/funding/", "conventions", ["Référence", "Statut", "Totaux", "Alertes"]),
     ("/admin/audit", "history", ["Quand et qui", "Objet", "Action", "Changement"]),
+    ("/startups/signaux-faibles/history", "history", ["Quand et qui", "Objet", "Action", "Changement"]),
 ]
 
 OVERFLOW = """(testid) => {

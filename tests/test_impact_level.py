@@ -81,8 +81,9 @@ def test_the_chair_records_a_certified_matrix_with_its_day_and_certifier(as_chai
     assert 'data-impact="certified">Matrice certifiée' in section
     assert f"Depuis le {day:%d/%m/%Y}, certifié par Coachs produit de la DINUM." in section
     assert "Forme relue en comité produit" in section
-    # The page's detailed history names the new kind of record in French.
-    assert "Niveau d’impact certifié" in page[page.index('id="historique"'):]
+    # The startup's detailed history names the new kind of record in French.
+    history = as_chair.get("/startups/signaux-faibles/history").get_data(as_text=True)
+    assert "Niveau d’impact certifié" in history[history.index('data-testid="history"'):]
 
 
 def test_every_level_is_kept_and_the_latest_day_is_the_startups(as_chair):

@@ -94,8 +94,38 @@ def test_the_startup_page_shows_identity_phase_timeline_charts_and_history(as_us
     assert page.count('data-testid="indicator-chart"') == 1
     for value in ("8\u202f000", "20\u202f000", "300\u202f000"):
         assert value in page
-    assert 'data-testid="history"' in page
+    assert 'href="/startups/signaux-faibles/history"' in page[page.index('data-testid="history-link"'):]
     assert 'data-testid="actions"' not in page and "<form method=\"post\" novalidate" not in page
+
+
+def test_the_detailed_history_tells_every_change_newest_first_a_page_at_a_time(app, as_user):
+    """Every event about the startup and its records (not another startup's), in French, newest
+    first; past a page, the rest on the next pages; in the same number of statements per page."""
+    subject, other = startup(), startup("conseillers-entreprises")
+    with acting_as(label="Camille Coach"):
+        for i in range(app.config["PAGE_SIZE"] + 5):
+            operations.log_milestone(subject, date(2015, 1, 1) + timedelta(days=i), "other", f"Fait numéro {i}")
+        operations.log_milestone(other, date(2015, 1, 1), "other", "Fait d’une autre startup")
+        db.session.commit()
+    client = as_user("finance")
+    first = client.get(f"{SF}/history")
+    assert first.status_code == 200
+    first = first.get_data(as_text=True)
+    table = first[first.index('data-testid="history"'):]
+    assert "Fait numéro 54" in table and "Fait d’une autre startup" not in table
+    assert table.index("Fait numéro 54") < table.index("Fait numéro 53")
+    assert table.count("<tr>") == app.config["PAGE_SIZE"] + 1  # the header's row and a page of events
+    assert "Fait marquant" in table and "Camille Coach" in table and "milestone #" not in table
+    total = int(re.search(r"([\d\u202f]+) événements", first).group(1).replace("\u202f", ""))
+    pages = [table]
+    for number in range(2, -(-total // app.config["PAGE_SIZE"]) + 1):
+        html = client.get(f"{SF}/history?page={number}").get_data(as_text=True)
+        pages.append(html[html.index('data-testid="history"'):])
+    assert sum(page.count("<tr>") - 1 for page in pages) == total
+    every = "".join(pages)
+    assert all(every.count(f"Fait numéro {i}<") == 1 for i in range(app.config["PAGE_SIZE"] + 5))
+    assert count_statements(client, f"{SF}/history") == count_statements(client, f"{SF}/history?page={len(pages)}")
+    assert client.get("/startups/inconnue/history").status_code == 404
 
 
 def test_the_page_obeys_the_content_security_policy(as_user):

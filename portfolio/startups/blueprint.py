@@ -19,6 +19,7 @@ startups.add_url_rule("/<slug>/milestones", view_func=milestone_views.milestone_
 startups.add_url_rule("/<slug>/milestones/<int:milestone_id>/edit", methods=["GET", "POST"], view_func=milestone_views.milestone_edit)
 startups.add_url_rule("/<slug>/milestones/<int:milestone_id>/delete", methods=["GET", "POST"], view_func=milestone_views.milestone_delete)
 startups.add_url_rule("/<slug>", view_func=views.detail)
+startups.add_url_rule("/<slug>/history", view_func=views.history)
 startups.add_url_rule("/new", methods=["GET", "POST"], view_func=views.create)
 startups.add_url_rule("/<slug>/edit", methods=["GET", "POST"], view_func=views.edit)
 startups.add_url_rule("/<slug>/phase", methods=["GET", "POST"], view_func=views.phase_change)

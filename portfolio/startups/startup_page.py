@@ -1,6 +1,7 @@
 """What the startup page shows, read in a fixed number of queries: the startup with everything
 recorded about it, its current phase, a timeline of phase changes and milestones (each phase
-change with who, when, why and what came before, from the audit trail), and its history."""
+change with who, when, why and what came before, from the audit trail); and its detailed history,
+a page at a time, on a page of its own."""
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,8 +30,6 @@ from portfolio.timeutil import duration_fr
 #: Audit actions on a span, in words.
 SPAN_ACTIONS = {"phase_change": "Changement de phase", "phase_correction": "Correction", "update": "Modification"}
 HISTORY_LIMIT = 200
-#: Events in the startup page's detailed history, the newest (the admin's log has them all).
-HISTORY_ON_PAGE = 50
 #: Milestones on the startup page itself, the newest; all of them are on /startups/<slug>/milestones.
 SHOWN_ON_STARTUP_PAGE = 20
 
@@ -175,21 +174,49 @@ def charts(startup: Startup) -> list[Chart]:
 
 
 def events_about(objects, limit: int = HISTORY_LIMIT) -> list[AuditEvent]:
+    """Events about these objects, newest first (at most `limit`)."""
+    statement = _events_statement(objects)
+    return [] if statement is None else list(db.session.scalars(statement.limit(limit)))
+
+
+def _events_statement(objects):
     """Events about these objects, newest first: one IN list per kind of object, so that the
-    query stays one statement of bounded depth however many measurements a startup has."""
+    query stays one statement of bounded depth however many measurements a startup has (None for
+    no object)."""
     ids_by_type: dict[str, list[str]] = {}
     for obj in objects:
         kind, ident = object_key(obj)
         ids_by_type.setdefault(kind, []).append(ident)
     if not ids_by_type:
-        return []
-    statement = (
+        return None
+    return (
         select(AuditEvent)
         .where(or_(*(and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(ids)) for kind, ids in ids_by_type.items())))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
     )
-    return list(db.session.scalars(statement))
+
+
+def history_page(startup: Startup, page: int, per_page: int):
+    """One page of the startup's detailed history (every event about it and what it records), newest
+    first: a Flask-SQLAlchemy Pagination."""
+    return db.paginate(_events_statement(records_of(startup)), page=page, per_page=per_page, error_out=False)
+
+
+def records_of(startup: Startup) -> list:
+    """The startup and every record of its own whose changes its history tells."""
+    from portfolio.startups.impact import impact_history
+
+    return [
+        startup,
+        *impact_history(startup),
+        *startup.co_incubations,
+        *startup.sponsorships,
+        *startup.phase_spans,
+        *startup.milestones,
+        *startup.team,
+        *startup.indicators,
+        *(measurement for indicator in startup.indicators for measurement in indicator.measurements),
+    ]
 
 
 def _health_review(startup: Startup, status):
@@ -261,17 +288,6 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
         incubator = startup.incubator.name if startup.incubator else None
         committee = schedule_from(status, startup.slug, startup.name, incubator, today)
     impacts = impact_history(startup)
-    records = [
-        startup,
-        *impacts,
-        *startup.co_incubations,
-        *startup.sponsorships,
-        *startup.phase_spans,
-        *startup.milestones,
-        *startup.team,
-        *startup.indicators,
-        *(measurement for indicator in startup.indicators for measurement in indicator.measurements),
-    ]
     return {
         "startup": startup,
         "today": today,
@@ -283,8 +299,6 @@ def page_context(startup: Startup, today: date, with_funding: bool = False) -> d
         "milestones_shown": SHOWN_ON_STARTUP_PAGE,
         "charts": charts(startup),
         "team": sorted(startup.team, key=lambda member: (member.end is not None, member.start or date.min, member.name)),
-        "history": events_about(records, limit=HISTORY_ON_PAGE),
-        "history_limit": HISTORY_ON_PAGE,
         "phase_label": phases.label,
         "status": status,
         "committee": committee,

@@ -1,11 +1,11 @@
-"""A startup's own pages: its page for everyone logged in; identity, phases and team for its
+"""A startup's own pages: its page and its detailed history for everyone logged in; identity, phases and team for its
 coaches; milestones, indicators and measurements for its coaches and its intrapreneurs.
 
 Each view: load the startup, check the object-level rule, form -> operation -> commit ->
 flash -> redirect; an invalid form or a broken rule re-renders with French errors (422)."""
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -53,6 +53,14 @@ def detail(slug: str):
     startup = load_startup(slug)
     body = startup_page.body(startup, today_in_paris(), startup_page.Permissions.of(current_user, startup))
     return render_template("startups/detail.html", startup=startup, body=body)
+
+
+@requires("startup.view")
+def history(slug: str):
+    """Who changed what in the startup's record, when and why: every event, a page at a time."""
+    startup = load_startup(slug, full=True)
+    page = startup_page.history_page(startup, request.args.get("page", 1, type=int), current_app.config["PAGE_SIZE"])
+    return render_template("startups/history.html", startup=startup, page=page)
 
 
 # --- Identity (coaches) ---------------------------------------------------------------------
