@@ -15,7 +15,8 @@ from portfolio.extensions import db
 from portfolio.funding import operations as funding
 from portfolio.funding import reports
 from portfolio.funding.models import Convention
-from portfolio.governance import decisions
+from portfolio.governance import decisions, schedule
+from portfolio.governance.doctrine import STATUSES
 from portfolio.governance.health import record_health
 from portfolio.governance import operations as governance
 from portfolio.governance.models import Meeting, Review
@@ -156,6 +157,8 @@ STEPS = st.lists(
                 ("sponsor", 2, 2), ("sponsor_names", 0, 3)])
 # Two phase changes in a row (today's phases counted, then changed again), and one in the past.
 @example(steps=[("phase", 0, 0), ("phase", 0, 1), ("phase", 1, 8), ("phase", 1, 3)])
+# A committee scheduled, cancelled, scheduled again: today's committee statuses counted, then changed.
+@example(steps=[("committee", 0, 15), ("cancel", 0, 0), ("committee", 0, 15), ("committee", 1, 2)])
 def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
     empty_all_tables()
     admin, chair = _world()
@@ -186,6 +189,10 @@ def test_incremental_rows_equal_the_rebuilt_ones(app, steps):
             funnel = portfolio.funnel(portfolio.PortfolioQuery(on=probe))
             counted = Counter(row.phase for row in db.session.execute(phase_on_query(probe)))
             assert {step.phase: step.count for step in funnel.steps if step.count} == dict(counted), (step, probe)
+        # What is kept of today's committee statuses (next committees) is what the rows say.
+        counts, _ = schedule.today_page(None, None, per_page=10, page=1)
+        assert {name: count for name, count in counts.items() if count} == dict(
+            Counter(list(STATUSES)[status.committee_rank] for status in rebuilt if status.committee_rank is not None)), step
         store.rebuild()
         assert store.stored_periods() == periods, step
         db.session.rollback()

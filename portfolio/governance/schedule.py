@@ -19,6 +19,7 @@ from portfolio.governance.models import outcome_label
 from portfolio.startups.folding import fold_text
 from portfolio.startups.models import CoIncubation, Incubator, Startup
 from portfolio.startups.phases import ACTIVE_PHASES, label
+from portfolio.core import fragments
 from portfolio.status import store
 from portfolio.status.compute import RunOuts, compute
 from portfolio.status.models import StartupStatus
@@ -179,6 +180,26 @@ class TodayPage(Pagination):
         return self._query_args["total"]
 
 
+def _by_rank(incubator: str | None, today: date) -> tuple:
+    """(rank, how many active startups have its status today) under the incubator filter. Those of
+    every startup change only with the rows' committee statuses: counted once per revision of these
+    and kept (`portfolio.core.fragments`), as long as one was drawn."""
+
+    def count() -> list:
+        # By rank (one status each): a range of the order's index, which holds all it counts.
+        grouped = (
+            select(StartupStatus.committee_rank, func.count())
+            .where(StartupStatus.committee_rank.is_not(None))
+            .group_by(StartupStatus.committee_rank)
+        )
+        if incubator:
+            grouped = _of_incubator(grouped.join(Startup, Startup.id == StartupStatus.startup_id), incubator)
+        return db.session.execute(grouped).all()
+
+    drawn = None if incubator else store.committee_ranks_revision()
+    return fragments.kept().counts(("committee-ranks", today, drawn), count) if drawn else tuple(count())
+
+
 def today_page(
     incubator: str | None, status: str | None, per_page: int, page: int | None = None
 ) -> tuple[dict[str, int], TodayPage]:
@@ -186,16 +207,8 @@ def today_page(
     request's `page=`) for today: two statements whatever the portfolio's size."""
     today = today_in_paris()
     store.refresh(today)
-    # By rank (one status each): a range of the order's index, which holds all it counts.
-    grouped = (
-        select(StartupStatus.committee_rank, func.count())
-        .where(StartupStatus.committee_rank.is_not(None))
-        .group_by(StartupStatus.committee_rank)
-    )
-    if incubator:
-        grouped = _of_incubator(grouped.join(Startup, Startup.id == StartupStatus.startup_id), incubator)
     by_rank = list(STATUSES)
-    counts = dict.fromkeys(STATUSES, 0) | {by_rank[rank]: count for rank, count in db.session.execute(grouped)}
+    counts = dict.fromkeys(STATUSES, 0) | {by_rank[rank]: count for rank, count in _by_rank(incubator, today)}
     total = counts.get(status, 0) if status else sum(counts.values())
     return counts, TodayPage(
         statement=_today(incubator, status=status), day=today, total=total,

@@ -50,6 +50,8 @@ def write(statuses: Iterable[Status]) -> int:
 PHASE_HISTORY = ("phase_history", 0)
 #: The record whose revision changes whenever a row's phase (today's) changes (kind, id).
 CURRENT_PHASES = ("current_phases", 0)
+#: The record whose revision changes whenever a row's committee status (its rank) changes (kind, id).
+COMMITTEE_RANKS = ("committee_ranks", 0)
 
 
 def write_periods(startup_ids: list[int] | None) -> None:
@@ -98,32 +100,46 @@ def current_phases_revision() -> int:
     return record_revision(*CURRENT_PHASES)
 
 
+def committee_ranks_revision() -> int:
+    """The revision of the rows' committee statuses (`rewrite`, `rebuild`): how many startups have
+    each status today stays the same as long as it does."""
+    return record_revision(*COMMITTEE_RANKS)
+
+
 def rewrite(startup_ids: Iterable[int], day: date | None = None) -> int:
     """Recompute the rows (and phase periods) of these startups (those that still exist) on `day`
-    (today in Paris); when a row's phase changes, or a row comes or goes, draw the rows' phases a
-    new revision (what is counted of them is kept under it)."""
+    (today in Paris); when a row's phase or committee status changes, or a row comes or goes, draw
+    the rows' phases, or their committee statuses, a new revision (what is counted of them is kept
+    under it)."""
     ids = sorted(set(startup_ids))
     if not ids:
         return 0
-    before = dict(db.session.execute(select(StartupStatus.startup_id, StartupStatus.phase)
-                                      .where(among(StartupStatus.startup_id, ids))).all())
+    before = {row.startup_id: row for row in db.session.execute(
+        select(StartupStatus.startup_id, StartupStatus.phase, StartupStatus.committee_rank)
+        .where(among(StartupStatus.startup_id, ids)))}
     write_periods(ids)
     statuses = compute(day or today_in_paris(), ids)
-    if len(statuses) != len(before) or any(before.get(status.startup_id, "") != status.phase for status in statuses):
-        count_up(CURRENT_PHASES[0], [CURRENT_PHASES[1]])
+    for (kind, record_id), column in ((CURRENT_PHASES, "phase"), (COMMITTEE_RANKS, "committee_rank")):
+        if len(statuses) != len(before) or any(
+            status.startup_id not in before or getattr(before[status.startup_id], column) != getattr(status, column)
+            for status in statuses
+        ):
+            count_up(kind, [record_id])
     return write(statuses)
 
 
 def rebuild(day: date | None = None) -> int:
     """Recompute every row and phase period from the records (rows of startups gone are dropped by
     their cascade; any left over are removed), and count up every convention's revision: a bulk
-    writer (the generator, the import) rebuilds after writing what the ORM did not see. Returns the
+    writer (the generator, the import) rebuilds after writing what the ORM did not see; the rows'
+    phases and committee statuses get a new revision too. Returns the
     number of rows written."""
     from portfolio.funding.models import Convention
 
     write_periods(None)
     count_up("convention", db.session.scalars(select(Convention.id)))
-    count_up(CURRENT_PHASES[0], [CURRENT_PHASES[1]])
+    for kind, record_id in (CURRENT_PHASES, COMMITTEE_RANKS):
+        count_up(kind, [record_id])
     statuses = compute(day or today_in_paris())
     known = {status.startup_id for status in statuses}
     stale_ids = [ident for ident in db.session.scalars(select(StartupStatus.startup_id)) if ident not in known]
