@@ -91,10 +91,12 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from portfolio.audit import tracking
     from portfolio.core import concurrency
+    from portfolio.database import end_reads_with_a_commit
     from portfolio.status import tracking as status_tracking
     from portfolio.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
     db.init_app(app)
+    end_reads_with_a_commit(app)  # registered after db.init_app: its teardown runs before the session's removal
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
