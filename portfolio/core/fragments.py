@@ -14,7 +14,7 @@ one exception: rendered in the request, it is kept under the request's arguments
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
 from flask import current_app, request
 from markupsafe import Markup
@@ -88,6 +88,15 @@ def init_app(app) -> None:
 
 def kept() -> Fragments:
     return current_app.extensions["fragments"]
+
+
+def counts_under(key: tuple, revision: int | None, count: Callable[[], Iterable]) -> tuple:
+    """The figures `count()` gives (a few (name, count) pairs), kept under `key` and `revision`: the
+    revision of what they count. A revision never drawn (0 or None: data written by a migration or a
+    restore alone, or figures of a filtered selection) keeps nothing: counted every time."""
+    if not revision:
+        return tuple(tuple(pair) for pair in count())
+    return kept().counts((*key, revision), count)
 
 
 def rendered(template: str, **values) -> str:

@@ -12,6 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from portfolio.core import fragments
 from portfolio.database import among
 from portfolio.extensions import db
 from portfolio.governance.doctrine import STATUS_RANK, STATUSES, committee_status, status_text
@@ -19,7 +20,6 @@ from portfolio.governance.models import outcome_label
 from portfolio.startups.folding import fold_text
 from portfolio.startups.models import CoIncubation, Incubator, Startup
 from portfolio.startups.phases import ACTIVE_PHASES, label
-from portfolio.core import fragments
 from portfolio.status import store
 from portfolio.status.compute import RunOuts, compute
 from portfolio.status.models import StartupStatus
@@ -196,8 +196,8 @@ def _by_rank(incubator: str | None, today: date) -> tuple:
             grouped = _of_incubator(grouped.join(Startup, Startup.id == StartupStatus.startup_id), incubator)
         return db.session.execute(grouped).all()
 
-    drawn = None if incubator else store.committee_ranks_revision()
-    return fragments.kept().counts(("committee-ranks", today, drawn), count) if drawn else tuple(count())
+    revision = None if incubator else store.committee_ranks_revision()
+    return fragments.counts_under(("committee-ranks", today), revision, count)
 
 
 def today_page(

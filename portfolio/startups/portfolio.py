@@ -385,8 +385,7 @@ def _by_phase(statement: _Statement) -> dict[str | None, int]:
             by_phase = select(phase, func.count()).select_from(statement.current)
         return db.session.execute(by_phase.group_by(phase)).all()
 
-    drawn = revision() if revision else None
-    return dict(fragments.kept().counts(("phases", statement.query.on, drawn), count) if drawn else count())
+    return dict(fragments.counts_under(("phases", statement.query.on), revision() if revision else None, count))
 
 
 def funnel(query: PortfolioQuery, statement: _Statement | None = None) -> Funnel:

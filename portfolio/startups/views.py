@@ -1,5 +1,6 @@
-"""A startup's own pages: its page and its detailed history for everyone logged in; identity, phases and team for its
-coaches; milestones, indicators and measurements for its coaches and its intrapreneurs.
+"""A startup's own pages: its page and its detailed history for everyone logged in; identity,
+phases and team for its coaches; milestones, indicators and measurements for its coaches and its
+intrapreneurs.
 
 Each view: load the startup, check the object-level rule, form -> operation -> commit ->
 flash -> redirect; an invalid form or a broken rule re-renders with French errors (422)."""

@@ -132,8 +132,7 @@ def rebuild(day: date | None = None) -> int:
     """Recompute every row and phase period from the records (rows of startups gone are dropped by
     their cascade; any left over are removed), and count up every convention's revision: a bulk
     writer (the generator, the import) rebuilds after writing what the ORM did not see; the rows'
-    phases and committee statuses get a new revision too. Returns the
-    number of rows written."""
+    phases and committee statuses get a new revision too. Returns the number of rows written."""
     from portfolio.funding.models import Convention
 
     write_periods(None)
